@@ -1,0 +1,6 @@
+export * from "./enums";
+export * from "./tenancy";
+export * from "./crm";
+export * from "./conversations";
+export * from "./platform";
+export * from "./memory";

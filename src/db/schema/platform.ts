@@ -1,0 +1,61 @@
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, ts } from "./columns";
+import { actorTypeEnum } from "./enums";
+import { scope } from "./scope";
+import { projects, tenants } from "./tenancy";
+
+/** Transactional outbox: written in the domain transaction, published to the queue after commit. */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: id(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    topic: text("topic").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    publishedAt: ts("published_at"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+  },
+  (t) => [index("outbox_unpublished_idx").on(t.createdAt).where(sql`${t.publishedAt} is null`)],
+);
+
+/** Webhook deliveries already handled, so a retried or duplicated delivery is acknowledged without effect. */
+export const processedWebhookEvents = pgTable(
+  "processed_webhook_events",
+  {
+    id: id(),
+    source: text("source").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    outcome: text("outcome").notNull().default("processed"),
+    receivedAt: createdAt(),
+  },
+  (t) => [uniqueIndex("processed_webhook_events_uq").on(t.source, t.dedupeKey)],
+);
+
+/** One row per agent run or tool call, the raw material of agent-execution metrics. */
+export const agentExecutions = pgTable(
+  "agent_executions",
+  {
+    id: id(),
+    ...scope(),
+    agentId: uuid("agent_id"),
+    sessionId: uuid("session_id"),
+    actorType: actorTypeEnum("actor_type").notNull(),
+    actorId: text("actor_id"),
+    kind: text("kind").notNull(),
+    name: text("name").notNull(),
+    status: text("status").notNull(),
+    durationMs: integer("duration_ms"),
+    errorCode: text("error_code"),
+    input: jsonb("input").$type<unknown>(),
+    output: jsonb("output").$type<unknown>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("agent_executions_scope_idx").on(t.tenantId, t.projectId, t.createdAt)],
+);

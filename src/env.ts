@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { AppError } from "./lib/errors";
+
+/**
+ * Vars and secrets, validated per request. A missing or malformed setting fails with a message naming it,
+ * instead of surfacing later as an obscure driver error.
+ */
+const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  DATABASE_URL: z
+    .string({ error: "DATABASE_URL is not set (a Postgres connection string, e.g. Neon's pooled URL)" })
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL"),
+  NEON_WS_PROXY: z.string().optional(),
+  NEON_HTTP_ENDPOINT: z.url().optional(),
+  JWT_SECRET: z
+    .string({ error: "JWT_SECRET is not set (at least 32 random characters)" })
+    .min(32, "JWT_SECRET must be at least 32 characters"),
+  BUILD_VERSION: z.string().default("dev"),
+  BUILD_COMMIT: z.string().default("unknown"),
+  PUBLIC_BASE_URL: z.url().optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const cache = new WeakMap<object, Config>();
+
+export function parseConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
+    throw new AppError("internal", `Invalid configuration — ${problems.join("; ")}`, {
+      settings: result.error.issues.map((i) => i.path.join(".")),
+    });
+  }
+  cache.set(env, result.data);
+  return result.data;
+}

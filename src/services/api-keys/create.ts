@@ -1,0 +1,42 @@
+import { schema } from "../../db";
+import { randomToken, sha256Hex } from "../../lib/crypto";
+import type { Role } from "../auth/principal";
+import type { ServiceContext } from "../context";
+
+export const API_KEY_PREFIX = "vtr_";
+
+export interface CreateApiKeyInput {
+  name: string;
+  role: Role;
+  expiresAt?: Date;
+}
+
+/**
+ * The plaintext key is returned once and never stored: keys carry 256 bits of entropy, so a fast SHA-256
+ * digest is enough to make the stored value useless to a reader of the database (a slow KDF would only add
+ * latency to every authenticated request).
+ */
+export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput) {
+  const key = `${API_KEY_PREFIX}${randomToken(32)}`;
+  const [row] = await ctx.db.query
+    .insert(schema.apiKeys)
+    .values({
+      tenantId: ctx.principal.tenantId,
+      projectId: ctx.principal.projectId,
+      name: input.name,
+      role: input.role,
+      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+      keyHash: await sha256Hex(key),
+      expiresAt: input.expiresAt,
+      createdByUserId: ctx.principal.actor.type === "user" ? ctx.principal.actor.id : null,
+    })
+    .returning({
+      id: schema.apiKeys.id,
+      name: schema.apiKeys.name,
+      prefix: schema.apiKeys.prefix,
+      role: schema.apiKeys.role,
+      expiresAt: schema.apiKeys.expiresAt,
+      createdAt: schema.apiKeys.createdAt,
+    });
+  return { ...row!, key };
+}

@@ -1,0 +1,7 @@
+declare namespace Cloudflare {
+  interface Env {
+    NEON_WS_PROXY: string;
+    NEON_HTTP_ENDPOINT: string;
+    PROXY_STATS_URL: string;
+  }
+}

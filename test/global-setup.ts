@@ -1,0 +1,25 @@
+import type { TestProject } from "vitest/node";
+import { startLocalDatabase } from "../scripts/local-db";
+
+/**
+ * Starts the database the tests reach through the real Neon driver: an in-memory PGlite by default, or a fresh
+ * database on the PostgreSQL named by LOCAL_POSTGRES_URL (CI). Migrations are applied exactly as `npm run dev` does.
+ */
+export default async function setup(project: TestProject) {
+  const db = await startLocalDatabase({ freshDatabase: true });
+  project.provide("workerVars", db.workerVars);
+  project.provide("postgresUrl", db.postgresUrl);
+  project.provide("proxyPort", db.proxy.port);
+  console.log(`[test db] ${db.backend} at ${db.postgresUrl.replace(/:[^:@/]+@/, ":***@")}`);
+  return async () => {
+    await db.stop();
+  };
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    workerVars: { DATABASE_URL: string; NEON_WS_PROXY: string; NEON_HTTP_ENDPOINT: string };
+    postgresUrl: string;
+    proxyPort: number;
+  }
+}

@@ -1,0 +1,39 @@
+import { createApiKey } from "../../src/services/api-keys/create";
+import type { Role } from "../../src/services/auth/principal";
+import { createChannel } from "../../src/services/channels/create";
+import type { ServiceContext } from "../../src/services/context";
+import { provisionTenant } from "../../src/services/tenants/provision";
+import { createLogger } from "../../src/lib/logger";
+import type { Database } from "../../src/db";
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** A fresh tenant with one project and an admin, so every test owns its data and can try to cross into another's. */
+export async function createTenantFixture(db: Database) {
+  const u = unique();
+  const password = `pw-${u}-Secret!`;
+  const provisioned = await provisionTenant(db, {
+    tenant: { name: `Tenant ${u}`, slug: `t-${u}` },
+    project: { name: "Main", slug: "main" },
+    admin: { email: `admin-${u}@example.test`, name: "Admin", password },
+  });
+  const ctx: ServiceContext = {
+    db,
+    log: createLogger({ test: true }, "warn"),
+    principal: {
+      tenantId: provisioned.tenant.id,
+      projectId: provisioned.project.id,
+      role: "admin",
+      actor: { type: "user", id: provisioned.user.id },
+    },
+  };
+  return {
+    ...provisioned,
+    password,
+    ctx,
+    apiKey: (role: Role = "admin") => createApiKey(ctx, { name: `key-${role}`, role }),
+    channel: (overrides: Partial<Parameters<typeof createChannel>[1]> = {}) =>
+      createChannel(ctx, { name: "WhatsApp", wahaSession: `s-${unique()}`, baseUrl: "http://127.0.0.1:1", ...overrides }),
+  };
+}

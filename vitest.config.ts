@@ -1,0 +1,30 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// PGlite serves one query at a time from one backend session; test files run one after another against it.
+// A real PostgreSQL (LOCAL_POSTGRES_URL, as in CI) takes them in parallel.
+const embedded = !process.env.LOCAL_POSTGRES_URL;
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ...inject("workerVars"),
+          PROXY_STATS_URL: `http://127.0.0.1:${inject("proxyPort")}/__stats`,
+          ENVIRONMENT: "test",
+          LOG_LEVEL: "warn",
+          JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    include: ["test/**/*.test.ts"],
+    fileParallelism: !embedded,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
