@@ -10,9 +10,10 @@ import { createRequire } from "node:module";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
-import type WsModule from "ws";
+import type { WebSocket, WebSocketServer as WebSocketServerType } from "ws";
 
-const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof WsModule;
+// vitest's globalSetup resolves `ws` to its browser build; require() gets the Node one.
+const { WebSocketServer } = createRequire(import.meta.url)("ws") as { WebSocketServer: typeof WebSocketServerType };
 
 const ALLOWED_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 
@@ -111,7 +112,7 @@ export async function startNeonProxy(opts: { port?: number; host?: string } = {}
       socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       counters.wsConnections++;
       const tcp = net.connect({ host, port: Number(portText) });
       sockets.add(tcp);
@@ -169,7 +170,7 @@ export async function startNeonProxy(opts: { port?: number; host?: string } = {}
 
 /** Walks the frontend side of the Postgres wire protocol to count round trips and spot Terminate. */
 class FrontendMessageCounter {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private startupDone = false;
   constructor(
     private readonly onRoundTrip: () => void,

@@ -13,7 +13,7 @@ export function fromHex(hex: string): Uint8Array | undefined {
 export const toBase64Url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
-export function fromBase64Url(text: string): Uint8Array {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
@@ -26,7 +26,7 @@ export async function sha256Hex(input: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
 }
 
-export async function hmacHex(algorithm: "SHA-256" | "SHA-512", key: string, message: string | Uint8Array) {
+export async function hmacHex(algorithm: "SHA-256" | "SHA-512", key: string, message: string | Uint8Array<ArrayBuffer>) {
   const k = await crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: algorithm }, false, ["sign"]);
   const data = typeof message === "string" ? encoder.encode(message) : message;
   return toHex(await crypto.subtle.sign("HMAC", k, data));
@@ -62,7 +62,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(toBase64Url(hash), hashText);
 }
 
-async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function pbkdf2(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256);
   return new Uint8Array(bits);

@@ -1,0 +1,136 @@
+/**
+ * `npm run dev` — the whole local stack in one command:
+ * database (PGlite in .data/, or LOCAL_POSTGRES_URL) + Neon proxy stand-ins, migrations, demo seed,
+ * the local WAHA sandbox, then `wrangler dev`. Ctrl-C stops every child; a second run reuses the data.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startLocalDatabase } from "./local-db";
+import { nodeDatabase } from "./local-db/node-driver";
+import { seedDemo, type DevCredentials } from "./seed";
+import { startWahaSandbox } from "./waha-sandbox/server";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dataDir = path.join(root, ".data");
+const credentialsFile = path.join(dataDir, "dev.json");
+const pidFile = path.join(dataDir, "wrangler.pid");
+const port = Number(process.env.PORT ?? 8787);
+const inspectorPort = Number(process.env.INSPECTOR_PORT ?? port + 1442);
+const wahaPort = Number(process.env.WAHA_SANDBOX_PORT ?? port + 12);
+const baseUrl = `http://127.0.0.1:${port}`;
+
+mkdirSync(dataDir, { recursive: true });
+killStaleWrangler();
+
+const started = Date.now();
+const db = await startLocalDatabase({ dataDir: path.join(dataDir, "pglite"), proxyPort: Number(process.env.DB_PROXY_PORT ?? 0) || undefined });
+const existing = existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, "utf8")) as DevCredentials) : undefined;
+const database = nodeDatabase(db.workerVars);
+const { credentials, created } = await seedDemo(database, {
+  baseUrl,
+  wahaUrl: `http://127.0.0.1:${wahaPort}`,
+  existing,
+});
+await database.close();
+writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
+
+const waha = await startWahaSandbox({ port: wahaPort, dataFile: path.join(dataDir, "waha-sandbox.json") });
+waha.configure({
+  name: credentials.channel.wahaSession,
+  webhookUrl: credentials.channel.webhookUrl,
+  hmacKey: credentials.channel.webhookSecret,
+  autoAck: true,
+});
+
+// Secrets go through the environment, where wrangler looks for `[secrets] required`; plain vars via --var.
+const { DATABASE_URL, ...proxyVars } = db.workerVars;
+const secrets = { DATABASE_URL, JWT_SECRET: credentials.jwtSecret };
+const vars: Record<string, string> = {
+  ...proxyVars,
+  ENVIRONMENT: "development",
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  PUBLIC_BASE_URL: baseUrl,
+  BUILD_COMMIT: "local",
+};
+const wrangler: ChildProcess = spawn(
+  "npx",
+  [
+    "wrangler", "dev",
+    "--port", String(port),
+    "--ip", "127.0.0.1",
+    "--inspector-port", String(inspectorPort),
+    "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ],
+  {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      WRANGLER_SEND_ERROR_REPORTS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      ...secrets,
+    },
+    detached: true,
+  },
+);
+writeFileSync(pidFile, String(wrangler.pid));
+
+let stopping = false;
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  try {
+    if (wrangler.pid && wrangler.exitCode === null) process.kill(-wrangler.pid, "SIGTERM");
+  } catch {}
+  await waha.close();
+  await db.stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+wrangler.on("exit", (code) => {
+  if (!stopping) {
+    console.error(`wrangler dev exited (${code}); stopping the stack`);
+    void shutdown(code ?? 1);
+  }
+});
+
+await waitForHealth();
+console.log(`
+  Ventros CRM is up (${((Date.now() - started) / 1000).toFixed(1)} s, database: ${db.backend}${created ? ", demo data seeded" : ""})
+
+  API            ${baseUrl}
+  Health         ${baseUrl}/health
+  Admin          ${credentials.admin.email} / ${credentials.admin.password}
+  API key        ${credentials.apiKey}
+  WAHA webhook   ${credentials.channel.webhookUrl}  (HMAC secret in .data/dev.json)
+  WAHA sandbox   ${waha.url}
+  Postgres       ${db.postgresUrl}
+  Credentials    ${path.relative(root, credentialsFile)}
+`);
+
+async function waitForHealth() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(`${baseUrl}/health`);
+      if (res.ok) return;
+      await res.body?.cancel();
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!stopping) console.error(`${baseUrl}/health did not answer 200 within 60 s`);
+}
+
+/** A dev stack killed with SIGKILL leaves wrangler running on the port; the next start clears it. */
+function killStaleWrangler() {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {}
+}

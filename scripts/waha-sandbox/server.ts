@@ -1,0 +1,231 @@
+/**
+ * A local WAHA peer for laptops and tests. It speaks WAHA's documented HTTP API (send endpoints with X-Api-Key,
+ * engine-specific 201 bodies) and posts WAHA-shaped, HMAC-SHA512-signed webhooks (message, message.ack) back to
+ * the CRM, so the whole WhatsApp loop runs without a phone.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Engine = "WEBJS" | "NOWEB" | "GOWS";
+
+export interface SandboxSession {
+  name: string;
+  /** Where webhooks go, e.g. http://127.0.0.1:8787/webhooks/waha/<channel id>. */
+  webhookUrl?: string;
+  /** HMAC key configured on the CRM channel. */
+  hmacKey?: string;
+  /** Expected X-Api-Key; unset → any key is accepted. */
+  apiKey?: string;
+  engine?: Engine;
+  /** The account's own id (`me.id`). */
+  me?: string;
+  /** Answer sends with an empty body, as some WAHA versions do. */
+  emptyResponse?: boolean;
+  /** Fail the next N sends with HTTP 500 (exercises retries). */
+  failNext?: number;
+  /** Post ack webhooks (SERVER, DEVICE) after each send. */
+  autoAck?: boolean;
+}
+
+export interface SentMessage {
+  endpoint: string;
+  session: string;
+  chatId: string;
+  body: Record<string, unknown>;
+  messageId: string;
+  at: number;
+}
+
+export interface WahaSandbox {
+  url: string;
+  port: number;
+  sent: SentMessage[];
+  sessions: Map<string, SandboxSession>;
+  configure(session: SandboxSession): void;
+  /** Posts a webhook event signed like WAHA does and returns the CRM's response status. */
+  deliver(session: string, event: string, payload: Record<string, unknown>, opts?: { id?: string }): Promise<number>;
+  /** Simulates a customer writing to the account. */
+  inbound(session: string, msg: { from: string; body?: string; id?: string; media?: Record<string, unknown> | null }): Promise<number>;
+  close(): Promise<void>;
+}
+
+const SEND_ENDPOINTS = new Set(["sendText", "sendImage", "sendFile", "sendVoice", "sendVideo"]);
+
+export async function startWahaSandbox(opts: { port?: number; dataFile?: string } = {}): Promise<WahaSandbox> {
+  const sessions = new Map<string, SandboxSession>();
+  const sent: SentMessage[] = [];
+  if (opts.dataFile && existsSync(opts.dataFile)) {
+    for (const s of JSON.parse(readFileSync(opts.dataFile, "utf8")) as SandboxSession[]) sessions.set(s.name, s);
+  }
+  const persist = () => opts.dataFile && writeFileSync(opts.dataFile, JSON.stringify([...sessions.values()], null, 2));
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => json(res, 500, { error: String(err?.message ?? err) }));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const parts = url.pathname.split("/").filter(Boolean);
+    if (req.method === "GET" && url.pathname === "/__sandbox/sent") return json(res, 200, sent);
+    if (req.method === "POST" && url.pathname === "/__sandbox/sessions") {
+      const body = JSON.parse(await readBody(req)) as SandboxSession;
+      sandbox.configure(body);
+      return json(res, 200, sessions.get(body.name));
+    }
+    if (req.method === "POST" && url.pathname === "/__sandbox/inbound") {
+      const body = JSON.parse(await readBody(req));
+      const status = await sandbox.inbound(body.session ?? "default", body);
+      return json(res, 200, { delivered: status });
+    }
+    if (req.method === "GET" && parts[0] === "api" && parts[1] === "sessions" && parts[2]) {
+      const s = sessions.get(parts[2]);
+      return s ? json(res, 200, { name: s.name, status: "WORKING", me: { id: me(s) } }) : json(res, 404, { error: "session not found" });
+    }
+    if (req.method === "POST" && parts[0] === "api" && parts[1] && SEND_ENDPOINTS.has(parts[1])) {
+      const body = JSON.parse(await readBody(req));
+      const session: SandboxSession = sessions.get(body.session) ?? { name: body.session };
+      if (session.apiKey && req.headers["x-api-key"] !== session.apiKey) return json(res, 401, { message: "Unauthorized" });
+      if (!body.chatId) return json(res, 400, { message: "chatId is required" });
+      if (session.failNext && session.failNext > 0) {
+        session.failNext--;
+        return json(res, 500, { message: "sandbox: simulated failure" });
+      }
+      const messageId = randomBytes(10).toString("hex").toUpperCase();
+      const fullId = `true_${body.chatId}_${messageId}`;
+      const timestamp = Math.floor(Date.now() / 1000);
+      sent.push({ endpoint: parts[1], session: session.name, chatId: body.chatId, body, messageId: fullId, at: Date.now() });
+      if (session.autoAck && session.webhookUrl) {
+        setTimeout(async () => {
+          for (const [ack, ackName] of [[1, "SERVER"], [2, "DEVICE"]] as const) {
+            await sandbox
+              .deliver(session.name, "message.ack", { id: fullId, from: body.chatId, to: body.chatId, participant: null, fromMe: true, ack, ackName })
+              .catch(() => {});
+          }
+        }, 50);
+      }
+      if (session.emptyResponse) {
+        res.writeHead(201).end();
+        return;
+      }
+      if ((session.engine ?? "WEBJS") === "NOWEB") {
+        return json(res, 201, {
+          key: { remoteJid: body.chatId.replace("@c.us", "@s.whatsapp.net"), fromMe: true, id: messageId },
+          message: { extendedTextMessage: { text: body.text ?? body.caption ?? "" } },
+          messageTimestamp: String(timestamp),
+          status: "PENDING",
+        });
+      }
+      return json(res, 201, {
+        id: fullId,
+        timestamp,
+        from: me(session),
+        fromMe: true,
+        source: "api",
+        to: body.chatId,
+        body: body.text ?? body.caption ?? "",
+        hasMedia: parts[1] !== "sendText",
+        ack: 0,
+        ackName: "PENDING",
+      });
+    }
+    return json(res, 404, { message: `sandbox: no route ${req.method} ${url.pathname}` });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const sandbox: WahaSandbox = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    sent,
+    sessions,
+    configure(session) {
+      sessions.set(session.name, { ...sessions.get(session.name), ...session });
+      persist();
+    },
+    async deliver(sessionName, event, payload, o = {}) {
+      const session = sessions.get(sessionName);
+      if (!session?.webhookUrl) throw new Error(`sandbox: session ${sessionName} has no webhookUrl`);
+      const envelope = {
+        id: o.id ?? `evt_${ulid()}`,
+        timestamp: Date.now(),
+        event,
+        session: sessionName,
+        metadata: {},
+        me: { id: me(session), pushName: "Ventros Sandbox" },
+        payload,
+        engine: session.engine ?? "WEBJS",
+        environment: { version: "sandbox", engine: session.engine ?? "WEBJS", tier: "CORE" },
+      };
+      const raw = JSON.stringify(envelope);
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        "X-Webhook-Request-Id": envelope.id,
+        "X-Webhook-Timestamp": String(envelope.timestamp),
+      };
+      if (session.hmacKey) {
+        headers["X-Webhook-Hmac"] = createHmac("sha512", session.hmacKey).update(raw).digest("hex");
+        headers["X-Webhook-Hmac-Algorithm"] = "sha512";
+      }
+      const res = await fetch(session.webhookUrl, { method: "POST", headers, body: raw });
+      await res.body?.cancel();
+      return res.status;
+    },
+    async inbound(sessionName, msg) {
+      const id = msg.id ?? randomBytes(10).toString("hex").toUpperCase();
+      const hasMedia = Boolean(msg.media);
+      return sandbox.deliver(sessionName, "message", {
+        id: `false_${msg.from}_${id}`,
+        timestamp: Math.floor(Date.now() / 1000),
+        from: msg.from,
+        fromMe: false,
+        source: "app",
+        to: me(sessions.get(sessionName)!),
+        body: msg.body ?? "",
+        hasMedia,
+        media: msg.media ?? null,
+        ack: 1,
+        ackName: "SERVER",
+      });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  return sandbox;
+}
+
+const me = (s: SandboxSession | undefined) => s?.me ?? "5500000000000@c.us";
+
+/** WAHA's event ids are `evt_` + a lowercase ULID. */
+function ulid() {
+  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  let t = Date.now();
+  let time = "";
+  for (let i = 0; i < 10; i++) {
+    time = alphabet[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const rand = Array.from(randomBytes(16), (b) => alphabet[b % 32]).join("");
+  return time + rand;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8") || "{}"));
+    req.on("error", reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
