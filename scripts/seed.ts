@@ -4,7 +4,7 @@ import { randomToken } from "../src/lib/crypto";
 import { createLogger } from "../src/lib/logger";
 import { createApiKey } from "../src/services/api-keys/create";
 import { createChannel } from "../src/services/channels/create";
-import type { ServiceContext } from "../src/services/context";
+import { createServiceContext } from "../src/services/context";
 import { provisionTenant } from "../src/services/tenants/provision";
 
 export interface DevCredentials {
@@ -37,11 +37,11 @@ export async function seedDemo(
     project: { name: "Main", slug: "main" },
     admin: { email: `admin+${randomToken(4).toLowerCase()}@ventros.local`, name: "Demo Admin", password },
   });
-  const ctx: ServiceContext = {
+  const ctx = createServiceContext(
     db,
-    log: createLogger({ script: "seed" }),
-    principal: { tenantId: tenant.id, projectId: project.id, role: "admin", actor: { type: "user", id: user.id } },
-  };
+    { tenantId: tenant.id, projectId: project.id, role: "admin", actor: { type: "user", id: user.id } },
+    createLogger({ script: "seed" }),
+  );
   const apiKey = await createApiKey(ctx, { name: "Local development", role: "admin" });
   const channel = await createChannel(ctx, {
     name: "WhatsApp (local sandbox)",

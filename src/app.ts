@@ -1,17 +1,52 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
 import { AppError } from "./lib/errors";
 import { renderError } from "./http/errors";
 import { requestContext } from "./http/middleware/request-context";
 import { createRouter } from "./http/router";
+import { authRoutes } from "./http/routes/auth";
+import { contactRoutes } from "./http/routes/contacts";
 import { healthRoutes } from "./http/routes/health";
+
+export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export function createApp() {
   const app = createRouter();
   app.use("*", requestContext);
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: API_BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new AppError("payload_too_large", `Request body exceeds ${API_BODY_LIMIT_BYTES} bytes`);
+      },
+    }),
+  );
   app.onError(renderError);
   app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c));
 
-  const routes = app.route("/", healthRoutes);
+  const routes = app
+    .route("/", healthRoutes)
+    .route("/api/v1/auth", authRoutes)
+    .route("/api/v1/contacts", contactRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "A JWT access token from /api/v1/auth/login, or an API key (vtr_…)",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Ventros CRM API",
+      version: c.var.config.BUILD_VERSION,
+      description: "WhatsApp-first CRM. Errors share one shape: `{ error: { code, message, details?, requestId } }`.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Ventros CRM API" }));
   return routes;
 }
 
+/** The app's type, for Hono's typed client: `hc<App>(baseUrl)`. */
 export type App = ReturnType<typeof createApp>;

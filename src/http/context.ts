@@ -2,6 +2,7 @@ import type { Config } from "../env";
 import type { Database } from "../db";
 import type { Logger } from "../lib/logger";
 import type { Principal } from "../services/auth/principal";
+import type { ServiceContext } from "../services/context";
 
 export interface AppEnv {
   Bindings: Env;
@@ -11,5 +12,7 @@ export interface AppEnv {
     config: Config;
     db: Database;
     principal: Principal;
+    /** Set by `requireAuth`: the context every service call of this request receives. */
+    svc: ServiceContext;
   };
 }

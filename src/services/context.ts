@@ -1,5 +1,6 @@
 import type { Database } from "../db";
 import type { Logger } from "../lib/logger";
+import { OutboxWriter } from "../outbox/writer";
 import type { Principal } from "./auth/principal";
 
 /** What every service call receives, whichever transport (REST, MCP, queue, RPC) made it. */
@@ -7,4 +8,10 @@ export interface ServiceContext {
   db: Database;
   principal: Principal;
   log: Logger;
+  /** Domain events written by this call; the transport publishes them after commit. */
+  outbox: OutboxWriter;
+}
+
+export function createServiceContext(db: Database, principal: Principal, log: Logger): ServiceContext {
+  return { db, principal, log, outbox: new OutboxWriter({ tenantId: principal.tenantId, projectId: principal.projectId }) };
 }

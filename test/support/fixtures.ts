@@ -1,7 +1,7 @@
 import { createApiKey } from "../../src/services/api-keys/create";
 import type { Role } from "../../src/services/auth/principal";
 import { createChannel } from "../../src/services/channels/create";
-import type { ServiceContext } from "../../src/services/context";
+import { createServiceContext } from "../../src/services/context";
 import { provisionTenant } from "../../src/services/tenants/provision";
 import { createLogger } from "../../src/lib/logger";
 import type { Database } from "../../src/db";
@@ -18,16 +18,11 @@ export async function createTenantFixture(db: Database) {
     project: { name: "Main", slug: "main" },
     admin: { email: `admin-${u}@example.test`, name: "Admin", password },
   });
-  const ctx: ServiceContext = {
+  const ctx = createServiceContext(
     db,
-    log: createLogger({ test: true }, "warn"),
-    principal: {
-      tenantId: provisioned.tenant.id,
-      projectId: provisioned.project.id,
-      role: "admin",
-      actor: { type: "user", id: provisioned.user.id },
-    },
-  };
+    { tenantId: provisioned.tenant.id, projectId: provisioned.project.id, role: "admin", actor: { type: "user", id: provisioned.user.id } },
+    createLogger({ test: true }, "warn"),
+  );
   return {
     ...provisioned,
     password,
@@ -36,4 +31,15 @@ export async function createTenantFixture(db: Database) {
     channel: (overrides: Partial<Parameters<typeof createChannel>[1]> = {}) =>
       createChannel(ctx, { name: "WhatsApp", wahaSession: `s-${unique()}`, baseUrl: "http://127.0.0.1:1", ...overrides }),
   };
+}
+
+export type TenantFixture = Awaited<ReturnType<typeof createTenantFixture>>;
+
+/** A tenant plus one API key per role, ready to call the API with. */
+export async function createActors(db: Database) {
+  const t = await createTenantFixture(db);
+  const [admin, manager, user, readonly] = await Promise.all(
+    (["admin", "manager", "user", "readonly"] as const).map((r) => t.apiKey(r).then((k) => k.key)),
+  );
+  return { ...t, keys: { admin: admin!, manager: manager!, user: user!, readonly: readonly! } };
 }

@@ -4,3 +4,4 @@ export * from "./crm";
 export * from "./conversations";
 export * from "./platform";
 export * from "./memory";
+export * from "./auth";

@@ -3,6 +3,7 @@ import { createDatabase } from "../../db";
 import { parseConfig } from "../../env";
 import { uuidv7 } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
+import { publishOutbox } from "../../outbox/publisher";
 import type { AppEnv } from "../context";
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -28,7 +29,12 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   try {
     await next();
   } finally {
-    c.executionCtx.waitUntil(db.close().catch((err) => log.warn("closing database pool failed", { err })));
+    // Publish exactly the events this request committed, after the response; the cron sweep is the safety net.
+    const committed = c.var.svc?.outbox.takeWritten() ?? [];
+    const publish = committed.length
+      ? publishOutbox(db, c.env.EVENTS, log, { ids: committed }).catch((err) => log.warn("outbox publish failed", { err }))
+      : Promise.resolve();
+    c.executionCtx.waitUntil(publish.then(() => db.close()).catch((err) => log.warn("closing database pool failed", { err })));
     log.info("request", {
       method: c.req.method,
       path: c.req.path,

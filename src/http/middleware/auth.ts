@@ -1,0 +1,14 @@
+import { createMiddleware } from "hono/factory";
+import { resolvePrincipal } from "../../services/auth/resolve";
+import { createServiceContext } from "../../services/context";
+import type { AppEnv } from "../context";
+
+/** Resolves the caller once per request; every service call below reads tenant/project/role from it. */
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const { principal, background } = await resolvePrincipal(c.var.db, c.var.config.JWT_SECRET, c.req.header("authorization"));
+  if (background) c.executionCtx.waitUntil(background.catch((err) => c.var.log.warn("auth background work failed", { err })));
+  c.set("principal", principal);
+  c.set("log", c.var.log.child({ tenantId: principal.tenantId, projectId: principal.projectId, actor: principal.actor.id }));
+  c.set("svc", createServiceContext(c.var.db, principal, c.var.log));
+  await next();
+});

@@ -1,0 +1,51 @@
+import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "../lib/errors";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]),
+      message: z.string(),
+      details: z.unknown().optional(),
+      requestId: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+const errorDescriptions = {
+  400: "Invalid request (malformed JSON, failed validation, bad cursor)",
+  401: "Missing, invalid or expired credentials",
+  403: "The caller's role does not allow this",
+  404: "Not found (including resources of other tenants)",
+  409: "Conflicts with existing data (duplicate unique value, reused Idempotency-Key)",
+  413: "Request body too large",
+  422: "Valid JSON that breaks a business rule (unknown referenced resource, …)",
+} as const;
+
+type ErrorStatus = keyof typeof errorDescriptions;
+
+/** The error responses a route can produce, documented with the shared error shape. */
+export function errors(...statuses: ErrorStatus[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: errorDescriptions[s], content: { "application/json": { schema: ErrorSchema } } }]),
+  ) as { [K in ErrorStatus]: { description: string; content: { "application/json": { schema: typeof ErrorSchema } } } };
+}
+
+export const authErrors = () => errors(400, 401, 403, 404);
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+export const page = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+
+export const security = [{ bearerAuth: [] }];

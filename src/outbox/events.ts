@@ -1,0 +1,45 @@
+/** Domain event topics published through the outbox. Consumers dispatch on these names. */
+export type Topic =
+  | "contact.created"
+  | "contact.updated"
+  | "contact.deleted"
+  | "contact.assigned"
+  | "note.created"
+  | "note.updated"
+  | "note.deleted"
+  | "tag.added"
+  | "tag.removed"
+  | "list.member_added"
+  | "list.member_removed"
+  | "pipeline.created"
+  | "pipeline.updated"
+  | "pipeline.deleted"
+  | "pipeline.stage_changed"
+  | "session.created"
+  | "session.ended"
+  | "message.created"
+  | "message.queued"
+  | "message.sent"
+  | "message.delivered"
+  | "message.read"
+  | "message.failed"
+  | "message.edited"
+  | "message.revoked"
+  | "message.reaction"
+  | "channel.created"
+  | "channel.updated"
+  | "channel.status_changed"
+  | "agent.created"
+  | "agent.updated"
+  | "agent.response_generated"
+  | "billing.updated";
+
+/** What travels on the queue: the outbox row, so consumers can dedupe on `id`. */
+export interface OutboxMessage {
+  id: string;
+  topic: Topic;
+  tenantId: string | null;
+  projectId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}

@@ -1,0 +1,64 @@
+import { and, eq } from "drizzle-orm";
+import { createDatabase, schema, type Database } from "../db";
+import { parseConfig } from "../env";
+import { createLogger, type Logger } from "../lib/logger";
+import type { OutboxMessage, Topic } from "../outbox/events";
+import { topicHandlers } from "./handlers";
+
+export interface ConsumerContext {
+  env: Env;
+  db: Database;
+  log: Logger;
+  ctx: ExecutionContext;
+}
+
+export type TopicHandler = (message: OutboxMessage, c: ConsumerContext) => Promise<void>;
+
+/**
+ * Queue transport: dispatches each outbox message to its topic's handler and acks or retries it individually,
+ * so one poisoned message does not replay the whole batch. Delivery is at least once; a message whose outbox id
+ * was already handled is acknowledged without running the handler again.
+ */
+export async function consumeBatch(batch: MessageBatch<OutboxMessage>, env: Env, ctx: ExecutionContext) {
+  const config = parseConfig(env);
+  const log = createLogger({ queue: batch.queue }, config.LOG_LEVEL);
+  const db = createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
+  try {
+    for (const message of batch.messages) {
+      await consumeOne(message, { env, db, log: log.child({ outboxId: message.body?.id, topic: message.body?.topic }), ctx });
+    }
+  } finally {
+    ctx.waitUntil(db.close());
+  }
+}
+
+async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
+  const body = message.body;
+  const handler = body?.topic ? topicHandlers[body.topic as Topic] : undefined;
+  if (!body?.id || !handler) {
+    // Topics without a consumer are events for other systems (and for the timeline); nothing to do here.
+    message.ack();
+    return;
+  }
+  const dedupeKey = `${body.topic}:${body.id}`;
+  try {
+    const [seen] = await c.db.query
+      .select({ id: schema.processedWebhookEvents.id })
+      .from(schema.processedWebhookEvents)
+      .where(and(eq(schema.processedWebhookEvents.source, "queue"), eq(schema.processedWebhookEvents.dedupeKey, dedupeKey)));
+    if (seen) {
+      message.ack();
+      return;
+    }
+    await handler(body, c);
+    await c.db.query
+      .insert(schema.processedWebhookEvents)
+      .values({ source: "queue", dedupeKey, eventType: body.topic, tenantId: body.tenantId, projectId: body.projectId })
+      .onConflictDoNothing();
+    message.ack();
+  } catch (err) {
+    const delaySeconds = Math.min(300, 2 ** message.attempts * 5);
+    c.log.warn("queue handler failed; retrying", { err, attempts: message.attempts, delaySeconds });
+    message.retry({ delaySeconds });
+  }
+}

@@ -1,0 +1,38 @@
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { schema, type Database } from "../../db";
+import { sha256Hex } from "../../lib/crypto";
+import { AppError } from "../../lib/errors";
+import { API_KEY_PREFIX } from "../api-keys/create";
+import type { Principal } from "./principal";
+import { verifyAccessToken } from "./tokens";
+
+export interface Resolved {
+  principal: Principal;
+  /** Work to finish after the response (e.g. the API key's last-used timestamp). */
+  background?: Promise<unknown>;
+}
+
+/** Resolves `Authorization: Bearer …` — an API key (`vtr_…`) or a JWT access token — into a principal. */
+export async function resolvePrincipal(db: Database, jwtSecret: string, authorization: string | undefined): Promise<Resolved> {
+  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  if (!match) throw new AppError("unauthorized", "Missing bearer token (Authorization: Bearer <token or API key>)");
+  const token = match[1]!;
+  if (!token.startsWith(API_KEY_PREFIX)) return { principal: await verifyAccessToken(jwtSecret, token) };
+
+  const now = new Date();
+  const [key] = await db.query
+    .select({ id: schema.apiKeys.id, tenantId: schema.apiKeys.tenantId, projectId: schema.apiKeys.projectId, role: schema.apiKeys.role })
+    .from(schema.apiKeys)
+    .where(
+      and(
+        eq(schema.apiKeys.keyHash, await sha256Hex(token)),
+        isNull(schema.apiKeys.revokedAt),
+        or(isNull(schema.apiKeys.expiresAt), gt(schema.apiKeys.expiresAt, now)),
+      ),
+    );
+  if (!key) throw new AppError("unauthorized", "Invalid, revoked or expired API key");
+  return {
+    principal: { tenantId: key.tenantId, projectId: key.projectId, role: key.role, actor: { type: "api_key", id: key.id } },
+    background: db.query.update(schema.apiKeys).set({ lastUsedAt: now }).where(eq(schema.apiKeys.id, key.id)),
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+export const identifierKinds = ["phone", "wa_c_us", "wa_lid", "wa_group", "email"] as const;
+
+export const IdentifierInput = z.object({
+  kind: z.enum(identifierKinds),
+  value: z.string().trim().min(1).max(200),
+});
+
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 ()./-]{6,24}$/, "must be a phone number (digits, optionally with + and separators)");
+
+export const ContactCreateInput = z.object({
+  name: z.string().trim().min(1).max(200).nullish(),
+  phone: phone.nullish(),
+  email: z.email().max(320).nullish(),
+  customFields: z.record(z.string().max(100), z.unknown()).default({}),
+  assignedAgentId: z.uuid().nullish(),
+  source: z.string().max(100).nullish(),
+  language: z.string().max(20).nullish(),
+  profilePictureUrl: z.url().max(2000).nullish(),
+  identifiers: z.array(IdentifierInput).max(20).default([]),
+});
+export type ContactCreateInput = z.infer<typeof ContactCreateInput>;
+
+export const ContactUpdateInput = ContactCreateInput.omit({ identifiers: true, customFields: true })
+  .extend({
+    /** Merged into the existing custom fields; a key set to null is removed. */
+    customFields: z.record(z.string().max(100), z.unknown()).optional(),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, "at least one field must be given");
+export type ContactUpdateInput = z.infer<typeof ContactUpdateInput>;
+
+export const ContactListQuery = z.object({
+  q: z.string().trim().min(1).max(200).optional(),
+  tagId: z.uuid().optional(),
+  listId: z.uuid().optional(),
+  stageId: z.uuid().optional(),
+  assignedAgentId: z.uuid().optional(),
+  createdAfter: z.coerce.date().optional(),
+  createdBefore: z.coerce.date().optional(),
+  sort: z.enum(["createdAt", "updatedAt", "name", "lastInteractionAt"]).default("createdAt"),
+  order: z.enum(["asc", "desc"]).default("desc"),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(500).optional(),
+});
+export type ContactListQuery = z.infer<typeof ContactListQuery>;
+
+/** Digits only: the form phone identifiers are stored and matched in (WhatsApp ids carry the same digits). */
+export const normalizePhone = (value: string) => value.replace(/\D/g, "");
