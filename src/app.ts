@@ -1,12 +1,22 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
+import { except } from "hono/combine";
+import { requireAuth } from "./http/middleware/auth";
 import { AppError } from "./lib/errors";
 import { renderError } from "./http/errors";
 import { requestContext } from "./http/middleware/request-context";
 import { createRouter } from "./http/router";
 import { authRoutes } from "./http/routes/auth";
 import { contactRoutes } from "./http/routes/contacts";
+import { agentRoutes } from "./http/routes/agents";
+import { channelRoutes } from "./http/routes/channels";
+import { conversationRoutes } from "./http/routes/conversations";
 import { healthRoutes } from "./http/routes/health";
+import { listRoutes } from "./http/routes/lists";
+import { noteRoutes } from "./http/routes/notes";
+import { pipelineRoutes } from "./http/routes/pipelines";
+import { tagRoutes } from "./http/routes/tags";
+import { workspaceRoutes } from "./http/routes/workspace";
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -22,13 +32,23 @@ export function createApp() {
       },
     }),
   );
+  // Everything under /api/v1 needs a principal, except obtaining one.
+  app.use("/api/v1/*", except(["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"], requireAuth));
   app.onError(renderError);
   app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c));
 
   const routes = app
     .route("/", healthRoutes)
     .route("/api/v1/auth", authRoutes)
-    .route("/api/v1/contacts", contactRoutes);
+    .route("/api/v1/contacts", contactRoutes)
+    .route("/api/v1", tagRoutes)
+    .route("/api/v1", noteRoutes)
+    .route("/api/v1", listRoutes)
+    .route("/api/v1", agentRoutes)
+    .route("/api/v1", pipelineRoutes)
+    .route("/api/v1", channelRoutes)
+    .route("/api/v1", conversationRoutes)
+    .route("/api/v1", workspaceRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

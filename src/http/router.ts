@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { AppError } from "../lib/errors";
 import type { AppEnv } from "./context";
-import { requireAuth } from "./middleware/auth";
 
 /**
  * Every router is built here so that they all share the validation hook: zod-openapi does not inherit
@@ -21,9 +20,3 @@ export function createRouter() {
   });
 }
 
-/** A router whose every route requires a resolved principal (JWT or API key). */
-export function createAuthedRouter() {
-  const router = createRouter();
-  router.use("*", requireAuth);
-  return router;
-}

@@ -8,7 +8,7 @@ import { listContacts } from "../../services/contacts/list";
 import { updateContact } from "../../services/contacts/update";
 import { ContactCreateInput, ContactListQuery, ContactUpdateInput, IdentifierInput } from "../../services/contacts/schemas";
 import { authErrors, errors, IdParam, json, jsonBody, page, security } from "../openapi";
-import { createAuthedRouter } from "../router";
+import { createRouter } from "../router";
 
 export const ContactSchema = z
   .object({
@@ -98,7 +98,7 @@ const removeId = createRoute({
   responses: { 204: { description: "Removed" }, ...authErrors() },
 });
 
-export const contactRoutes = createAuthedRouter()
+export const contactRoutes = createRouter()
   .openapi(list, async (c) => {
     authorize(c.var.principal, "crm:read");
     return c.json(await listContacts(c.var.svc, c.req.valid("query")), 200);

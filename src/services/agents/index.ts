@@ -1,0 +1,58 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import { AppError } from "../../lib/errors";
+import type { ServiceContext } from "../context";
+import { uuidv7 } from "../../lib/ids";
+import { findScoped, requireFound } from "../shared/crud";
+import { inScope, scopeValues } from "../shared/scope";
+
+export const AgentInput = z.object({
+  kind: z.enum(["human", "ai"]),
+  name: z.string().trim().min(1).max(120),
+  /** For human agents: the CRM user behind the agent (must be a member of the project). */
+  userId: z.uuid().nullish(),
+  config: z.record(z.string(), z.unknown()).default({}),
+  active: z.boolean().default(true),
+});
+export const AgentUpdateInput = AgentInput.omit({ kind: true }).partial();
+
+async function assertMember(ctx: ServiceContext, userId: string | null | undefined) {
+  if (!userId) return;
+  const [m] = await ctx.db.query
+    .select({ id: schema.memberships.id })
+    .from(schema.memberships)
+    .where(inScope(schema.memberships, ctx.principal, eq(schema.memberships.userId, userId)));
+  if (!m) throw new AppError("unprocessable", "userId is not a member of this project", [{ path: "userId", message: "not a member" }]);
+}
+
+export async function createAgent(ctx: ServiceContext, input: z.infer<typeof AgentInput>) {
+  await assertMember(ctx, input.userId);
+  const id = uuidv7();
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query.insert(schema.agents).values({ id, ...scopeValues(ctx.principal), ...input }).returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("agent.created", { agentId: id, kind: input.kind })),
+  ] as const);
+  return row!;
+}
+
+export async function updateAgent(ctx: ServiceContext, id: string, input: z.infer<typeof AgentUpdateInput>) {
+  await Promise.all([findScoped(ctx, schema.agents, id, "Agent"), assertMember(ctx, input.userId)]);
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query
+      .update(schema.agents)
+      .set({ ...input, updatedAt: new Date() })
+      .where(inScope(schema.agents, ctx.principal, eq(schema.agents.id, id)))
+      .returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("agent.updated", { agentId: id, fields: Object.keys(input) })),
+  ] as const);
+  return requireFound(row, "Agent", id);
+}
+
+export async function deleteAgent(ctx: ServiceContext, id: string) {
+  const [row] = await ctx.db.query
+    .delete(schema.agents)
+    .where(inScope(schema.agents, ctx.principal, eq(schema.agents.id, id)))
+    .returning({ id: schema.agents.id });
+  requireFound(row, "Agent", id);
+}

@@ -1,0 +1,74 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import { randomToken } from "../../lib/crypto";
+import type { ServiceContext } from "../context";
+import { findScoped, requireFound } from "../shared/crud";
+import { inScope } from "../shared/scope";
+import { createChannel } from "./create";
+
+export const ChannelInput = z.object({
+  name: z.string().trim().min(1).max(120),
+  wahaSession: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only"),
+  baseUrl: z.url({ protocol: /^https?$/ }).max(500),
+  apiKey: z.string().min(1).max(500).nullish(),
+  webhookSecret: z.string().min(16).max(500).nullish(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+export const ChannelUpdateInput = ChannelInput.omit({ webhookSecret: true }).partial();
+
+type ChannelRow = typeof schema.channels.$inferSelect;
+
+/** Credentials never leave the API after creation; callers see whether they are set. */
+export function publicChannel(row: ChannelRow, baseUrl?: string) {
+  const { apiKey, webhookSecret, ...rest } = row;
+  return {
+    ...rest,
+    hasApiKey: Boolean(apiKey),
+    hasWebhookSecret: Boolean(webhookSecret),
+    webhookPath: `/webhooks/waha/${row.id}`,
+    ...(baseUrl ? { webhookUrl: `${baseUrl}/webhooks/waha/${row.id}` } : {}),
+  };
+}
+
+export async function listChannels(ctx: ServiceContext) {
+  return ctx.db.query.select().from(schema.channels).where(inScope(schema.channels, ctx.principal)).orderBy(schema.channels.id);
+}
+
+export async function getChannel(ctx: ServiceContext, id: string) {
+  return findScoped(ctx, schema.channels, id, "Channel");
+}
+
+export async function addChannel(ctx: ServiceContext, input: z.infer<typeof ChannelInput>) {
+  const row = await createChannel(ctx, input);
+  await ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("channel.created", { channelId: row.id }));
+  return row;
+}
+
+export async function updateChannel(ctx: ServiceContext, id: string, input: z.infer<typeof ChannelUpdateInput>) {
+  const [row] = await ctx.db.query
+    .update(schema.channels)
+    .set({ ...input, ...(input.baseUrl ? { baseUrl: input.baseUrl.replace(/\/+$/, "") } : {}), updatedAt: new Date() })
+    .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
+    .returning();
+  return requireFound(row, "Channel", id);
+}
+
+/** Returns the new secret once; WAHA must be reconfigured with it. */
+export async function rotateWebhookSecret(ctx: ServiceContext, id: string) {
+  const secret = randomToken(32);
+  const [row] = await ctx.db.query
+    .update(schema.channels)
+    .set({ webhookSecret: secret, updatedAt: new Date() })
+    .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
+    .returning();
+  return { channel: requireFound(row, "Channel", id), webhookSecret: secret };
+}
+
+export async function deleteChannel(ctx: ServiceContext, id: string) {
+  const [row] = await ctx.db.query
+    .delete(schema.channels)
+    .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
+    .returning({ id: schema.channels.id });
+  requireFound(row, "Channel", id);
+}

@@ -1,0 +1,88 @@
+import { and, desc, eq, inArray, lt } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import { AppError } from "../../lib/errors";
+import { decodeCursor, toPage } from "../../lib/pagination";
+import type { ServiceContext } from "../context";
+import { findScoped, requireFound, type PageQuery } from "../shared/crud";
+import { inScope, scopeValues } from "../shared/scope";
+
+export const ListInput = z.object({
+  name: z.string().trim().min(1).max(120),
+  description: z.string().max(2000).nullish(),
+});
+export const MembersInput = z.object({ contactIds: z.array(z.uuid()).min(1).max(500) });
+
+export async function createList(ctx: ServiceContext, input: z.infer<typeof ListInput>) {
+  const [row] = await ctx.db.query.insert(schema.contactLists).values({ ...scopeValues(ctx.principal), ...input }).returning();
+  return row!;
+}
+
+export async function updateList(ctx: ServiceContext, id: string, input: Partial<z.infer<typeof ListInput>>) {
+  const [row] = await ctx.db.query
+    .update(schema.contactLists)
+    .set({ ...input, updatedAt: new Date() })
+    .where(inScope(schema.contactLists, ctx.principal, eq(schema.contactLists.id, id)))
+    .returning();
+  return requireFound(row, "Contact list", id);
+}
+
+export async function deleteList(ctx: ServiceContext, id: string) {
+  const [row] = await ctx.db.query
+    .delete(schema.contactLists)
+    .where(inScope(schema.contactLists, ctx.principal, eq(schema.contactLists.id, id)))
+    .returning({ id: schema.contactLists.id });
+  requireFound(row, "Contact list", id);
+}
+
+/** Adds contacts; those already members are skipped. Every id must be a live contact of the project. */
+export async function addMembers(ctx: ServiceContext, listId: string, contactIds: string[]) {
+  await findScoped(ctx, schema.contactLists, listId, "Contact list");
+  const ids = [...new Set(contactIds)];
+  const found = await ctx.db.query
+    .select({ id: schema.contacts.id })
+    .from(schema.contacts)
+    .where(inScope(schema.contacts, ctx.principal, inArray(schema.contacts.id, ids)));
+  const missing = ids.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length) throw new AppError("unprocessable", `Unknown contacts: ${missing.join(", ")}`, { missing });
+  const scope = scopeValues(ctx.principal);
+  // Interactive: only the contacts that were not members yet get an event.
+  const added = await ctx.db.transaction(async (tx) => {
+    const rows = await tx
+      .insert(schema.contactListMembers)
+      .values(ids.map((contactId) => ({ ...scope, listId, contactId })))
+      .onConflictDoNothing()
+      .returning({ contactId: schema.contactListMembers.contactId });
+    if (rows.length) {
+      await tx.insert(schema.outbox).values(rows.map((a) => ctx.outbox.event("list.member_added", { listId, contactId: a.contactId })));
+    }
+    return rows;
+  });
+  return { added: added.length, alreadyMembers: ids.length - added.length };
+}
+
+export async function removeMember(ctx: ServiceContext, listId: string, contactId: string) {
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .delete(schema.contactListMembers)
+      .where(inScope(schema.contactListMembers, ctx.principal, and(eq(schema.contactListMembers.listId, listId), eq(schema.contactListMembers.contactId, contactId))))
+      .returning({ contactId: schema.contactListMembers.contactId });
+    requireFound(row, "List member", contactId);
+    await tx.insert(schema.outbox).values(ctx.outbox.event("list.member_removed", { listId, contactId }));
+  });
+}
+
+export async function listMembers(ctx: ServiceContext, listId: string, q: PageQuery) {
+  await findScoped(ctx, schema.contactLists, listId, "Contact list");
+  const m = schema.contactListMembers;
+  const cursor = q.cursor ? lt(m.contactId, String(decodeCursor(q.cursor, 1)[0])) : undefined;
+  const rows = await ctx.db.query
+    .select({ contact: schema.contacts, addedAt: m.addedAt })
+    .from(m)
+    .innerJoin(schema.contacts, eq(schema.contacts.id, m.contactId))
+    .where(and(inScope(m, ctx.principal, eq(m.listId, listId), cursor)))
+    .orderBy(desc(m.contactId))
+    .limit(q.limit + 1);
+  const page = toPage(rows, q.limit, (r) => [r.contact.id]);
+  return { data: page.data.map((r) => ({ ...r.contact, addedAt: r.addedAt })), nextCursor: page.nextCursor };
+}

@@ -1,0 +1,76 @@
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import { AppError } from "../../lib/errors";
+import { decodeCursor, toPage } from "../../lib/pagination";
+import type { ServiceContext } from "../context";
+import { assertCanWorkContact, loadContact } from "../contacts/access";
+import { findScoped, requireFound, type PageQuery } from "../shared/crud";
+import { actorValues, inScope, scopeValues } from "../shared/scope";
+
+export const NoteInput = z.object({
+  body: z.string().trim().min(1).max(20_000),
+  pinned: z.boolean().default(false),
+  sessionId: z.uuid().nullish(),
+});
+export const NoteUpdateInput = z
+  .object({ body: z.string().trim().min(1).max(20_000), pinned: z.boolean() })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, "at least one field must be given");
+
+export async function createNote(ctx: ServiceContext, contactId: string, input: z.infer<typeof NoteInput>) {
+  const contact = await loadContact(ctx, contactId);
+  await assertCanWorkContact(ctx, contact);
+  if (input.sessionId) await findScoped(ctx, schema.sessions, input.sessionId, "Session", eq(schema.sessions.contactId, contactId));
+  const scope = scopeValues(ctx.principal);
+  const { actorType, actorId } = actorValues(ctx.principal);
+  const [[note]] = await ctx.db.batch([
+    ctx.db.query.insert(schema.notes).values({ ...scope, contactId, ...input, authorType: actorType, authorId: actorId }).returning(),
+    ctx.db.query.insert(schema.contactEvents).values({
+      ...scope, contactId, sessionId: input.sessionId ?? null, type: "note.created", title: "Note added",
+      payload: { excerpt: input.body.slice(0, 140) }, actorType, actorId,
+    }),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.created", { contactId, sessionId: input.sessionId ?? null })),
+  ] as const);
+  return note!;
+}
+
+export async function listNotes(ctx: ServiceContext, contactId: string, q: PageQuery) {
+  await loadContact(ctx, contactId);
+  const cursor = q.cursor ? lt(schema.notes.id, String(decodeCursor(q.cursor, 1)[0])) : undefined;
+  const rows = await ctx.db.query
+    .select()
+    .from(schema.notes)
+    .where(inScope(schema.notes, ctx.principal, eq(schema.notes.contactId, contactId), cursor))
+    .orderBy(desc(schema.notes.pinned), desc(schema.notes.id))
+    .limit(q.limit + 1);
+  return toPage(rows, q.limit, (r) => [r.id]);
+}
+
+/** Authors edit their own notes; managers and admins edit any. */
+async function loadEditableNote(ctx: ServiceContext, id: string) {
+  const note = await findScoped(ctx, schema.notes, id, "Note");
+  const own = note.authorId === ctx.principal.actor.id;
+  if (!own && ctx.principal.role !== "admin" && ctx.principal.role !== "manager") {
+    throw new AppError("forbidden", "Only the author, a manager or an admin may change this note");
+  }
+  return note;
+}
+
+export async function updateNote(ctx: ServiceContext, id: string, input: z.infer<typeof NoteUpdateInput>) {
+  await loadEditableNote(ctx, id);
+  const [row] = await ctx.db.query
+    .update(schema.notes)
+    .set({ ...input, updatedAt: sql`now()` })
+    .where(inScope(schema.notes, ctx.principal, eq(schema.notes.id, id)))
+    .returning();
+  return requireFound(row, "Note", id);
+}
+
+export async function deleteNote(ctx: ServiceContext, id: string) {
+  const note = await loadEditableNote(ctx, id);
+  await ctx.db.batch([
+    ctx.db.query.delete(schema.notes).where(inScope(schema.notes, ctx.principal, and(eq(schema.notes.id, id)))),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.deleted", { contactId: note.contactId, noteId: id })),
+  ]);
+}

@@ -1,0 +1,166 @@
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import { AppError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import type { ServiceContext } from "../context";
+import { assertCanWorkContact, loadContact } from "../contacts/access";
+import { findScoped, requireFound } from "../shared/crud";
+import { inScope, scopeValues } from "../shared/scope";
+
+const StageInput = z.object({
+  name: z.string().trim().min(1).max(80),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e").nullish(),
+  kind: z.enum(["open", "won", "lost"]).default("open"),
+});
+export const StageCreateInput = StageInput.extend({ position: z.number().int().min(0).optional() });
+export const StageUpdateInput = StageInput.partial();
+export const PipelineInput = z.object({
+  name: z.string().trim().min(1).max(120),
+  description: z.string().max(2000).nullish(),
+  stages: z.array(StageInput).max(50).default([]),
+});
+export const PipelineUpdateInput = PipelineInput.omit({ stages: true }).partial();
+export const StageOrderInput = z.object({ stageIds: z.array(z.uuid()).min(1).max(50) });
+
+const p = schema.pipelines;
+const s = schema.stages;
+
+export async function listPipelines(ctx: ServiceContext) {
+  const [pipelines, stages] = await ctx.db.batch([
+    ctx.db.query.select().from(p).where(inScope(p, ctx.principal, isNull(p.archivedAt))).orderBy(asc(p.position), asc(p.id)),
+    ctx.db.query.select().from(s).where(inScope(s, ctx.principal)).orderBy(asc(s.position), asc(s.id)),
+  ] as const);
+  return pipelines.map((pl) => ({ ...pl, stages: stages.filter((st) => st.pipelineId === pl.id) }));
+}
+
+export async function getPipeline(ctx: ServiceContext, id: string) {
+  const [pipelines, stages] = await ctx.db.batch([
+    ctx.db.query.select().from(p).where(inScope(p, ctx.principal, eq(p.id, id), isNull(p.archivedAt))),
+    ctx.db.query.select().from(s).where(inScope(s, ctx.principal, eq(s.pipelineId, id))).orderBy(asc(s.position), asc(s.id)),
+  ] as const);
+  return { ...requireFound(pipelines[0], "Pipeline", id), stages };
+}
+
+export async function createPipeline(ctx: ServiceContext, input: z.infer<typeof PipelineInput>) {
+  const id = uuidv7();
+  const scope = scopeValues(ctx.principal);
+  const [[pipeline], stages] = await ctx.db.batch([
+    ctx.db.query.insert(p).values({ id, ...scope, name: input.name, description: input.description }).returning(),
+    ...(input.stages.length
+      ? [ctx.db.query.insert(s).values(input.stages.map((st, i) => ({ ...scope, pipelineId: id, ...st, position: i }))).returning()]
+      : []),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.created", { pipelineId: id, name: input.name })),
+  ] as const);
+  return { ...pipeline!, stages: input.stages.length ? (stages as (typeof s.$inferSelect)[]) : [] };
+}
+
+export async function updatePipeline(ctx: ServiceContext, id: string, input: z.infer<typeof PipelineUpdateInput>) {
+  await findScoped(ctx, p, id, "Pipeline", isNull(p.archivedAt));
+  await ctx.db.batch([
+    ctx.db.query.update(p).set({ ...input, updatedAt: new Date() }).where(inScope(p, ctx.principal, eq(p.id, id))),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.updated", { pipelineId: id, fields: Object.keys(input) })),
+  ]);
+  return getPipeline(ctx, id);
+}
+
+/** Archived, not deleted: stage history keeps pointing at it. */
+export async function archivePipeline(ctx: ServiceContext, id: string) {
+  await findScoped(ctx, p, id, "Pipeline", isNull(p.archivedAt));
+  await ctx.db.batch([
+    ctx.db.query.update(p).set({ archivedAt: new Date() }).where(inScope(p, ctx.principal, eq(p.id, id))),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.deleted", { pipelineId: id })),
+  ]);
+}
+
+export async function addStage(ctx: ServiceContext, pipelineId: string, input: z.infer<typeof StageCreateInput>) {
+  await findScoped(ctx, p, pipelineId, "Pipeline", isNull(p.archivedAt));
+  return ctx.db.transaction(async (tx) => {
+    const [{ count }] = (await tx.select({ count: sql<number>`count(*)::int` }).from(s).where(eq(s.pipelineId, pipelineId))) as [{ count: number }];
+    const position = Math.min(input.position ?? count, count);
+    // Make room, then insert at the requested position.
+    await tx.update(s).set({ position: sql`${s.position} + 1` }).where(and(eq(s.pipelineId, pipelineId), sql`${s.position} >= ${position}`));
+    const [row] = await tx.insert(s).values({ ...scopeValues(ctx.principal), pipelineId, ...input, position }).returning();
+    return row!;
+  });
+}
+
+export async function updateStage(ctx: ServiceContext, pipelineId: string, stageId: string, input: z.infer<typeof StageUpdateInput>) {
+  const [row] = await ctx.db.query
+    .update(s)
+    .set({ ...input, updatedAt: new Date() })
+    .where(inScope(s, ctx.principal, eq(s.id, stageId), eq(s.pipelineId, pipelineId)))
+    .returning();
+  return requireFound(row, "Stage", stageId);
+}
+
+export async function deleteStage(ctx: ServiceContext, pipelineId: string, stageId: string) {
+  const [occupied] = await ctx.db.query
+    .select({ n: sql<number>`count(*)::int` })
+    .from(schema.contactStages)
+    .where(inScope(schema.contactStages, ctx.principal, eq(schema.contactStages.stageId, stageId)));
+  await findScoped(ctx, s, stageId, "Stage", eq(s.pipelineId, pipelineId));
+  if (occupied && occupied.n > 0) {
+    throw new AppError("conflict", `Stage still holds ${occupied.n} contact(s); move them first`, { contacts: occupied.n });
+  }
+  await ctx.db.query.delete(s).where(inScope(s, ctx.principal, eq(s.id, stageId)));
+}
+
+/** Reorders all stages of a pipeline; the list must name each stage exactly once. */
+export async function reorderStages(ctx: ServiceContext, pipelineId: string, stageIds: string[]) {
+  const current = await getPipeline(ctx, pipelineId);
+  const known = new Set(current.stages.map((st) => st.id));
+  if (stageIds.length !== known.size || new Set(stageIds).size !== stageIds.length || !stageIds.every((id) => known.has(id))) {
+    throw new AppError("unprocessable", "stageIds must list every stage of the pipeline exactly once", [{ path: "stageIds", message: "not a permutation of the pipeline's stages" }]);
+  }
+  await ctx.db.batch(
+    stageIds.map((id, position) => ctx.db.query.update(s).set({ position }).where(inScope(s, ctx.principal, eq(s.id, id)))) as [any, ...any[]],
+  );
+  return getPipeline(ctx, pipelineId);
+}
+
+export const MoveContactInput = z.object({
+  stageId: z.uuid(),
+  reason: z.string().max(500).optional(),
+});
+
+/** Moves a contact to a stage (entering the pipeline if needed), recording history, timeline and event atomically. */
+export async function moveContactToStage(ctx: ServiceContext, contactId: string, input: z.infer<typeof MoveContactInput>) {
+  const contact = await loadContact(ctx, contactId);
+  await assertCanWorkContact(ctx, contact);
+  const stage = await findScoped(ctx, s, input.stageId, "Stage");
+  const scope = scopeValues(ctx.principal);
+  const actor = { actorType: ctx.principal.actor.type, actorId: ctx.principal.actor.id };
+  return ctx.db.transaction(async (tx) => {
+    const [previous] = await tx
+      .select({ stageId: schema.contactStages.stageId })
+      .from(schema.contactStages)
+      .where(and(eq(schema.contactStages.contactId, contactId), eq(schema.contactStages.pipelineId, stage.pipelineId)))
+      .for("update");
+    if (previous?.stageId === stage.id) return { contactId, pipelineId: stage.pipelineId, stageId: stage.id, changed: false };
+    await tx
+      .insert(schema.contactStages)
+      .values({ ...scope, contactId, pipelineId: stage.pipelineId, stageId: stage.id })
+      .onConflictDoUpdate({
+        target: [schema.contactStages.contactId, schema.contactStages.pipelineId],
+        set: { stageId: stage.id, enteredAt: new Date() },
+      });
+    const change = { contactId, pipelineId: stage.pipelineId, fromStageId: previous?.stageId ?? null, toStageId: stage.id, reason: input.reason ?? null };
+    await tx.insert(schema.contactStageHistory).values({ ...scope, ...change, ...actor });
+    await tx.insert(schema.contactEvents).values({
+      ...scope, contactId, type: "pipeline.stage_changed", title: `Moved to “${stage.name}”`, payload: change, ...actor,
+    });
+    await tx.insert(schema.outbox).values(ctx.outbox.event("pipeline.stage_changed", change));
+    return { contactId, pipelineId: stage.pipelineId, stageId: stage.id, changed: true };
+  });
+}
+
+export async function stageHistory(ctx: ServiceContext, contactId: string) {
+  await loadContact(ctx, contactId);
+  const h = schema.contactStageHistory;
+  return ctx.db.query
+    .select()
+    .from(h)
+    .where(inScope(h, ctx.principal, eq(h.contactId, contactId)))
+    .orderBy(asc(h.id));
+}

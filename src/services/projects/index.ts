@@ -1,0 +1,70 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import { AppError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
+import type { ServiceContext } from "../context";
+
+export const ProjectInput = z.object({
+  name: z.string().trim().min(1).max(120),
+  slug: z.string().trim().min(1).max(60).regex(/^[a-z0-9-]+$/, "lowercase letters, digits and - only"),
+});
+export const ProjectSettingsInput = z.object({
+  name: z.string().trim().min(1).max(120).optional(),
+  settings: z
+    .object({
+      sessionTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+      messageGroupWindowSeconds: z.number().int().min(5).max(3600).optional(),
+    })
+    .optional(),
+});
+
+/** Projects of the caller's tenant that the caller can enter: a user's memberships, or an API key's own project. */
+export async function listProjects(ctx: ServiceContext) {
+  const p = ctx.principal;
+  if (p.actor.type === "api_key") {
+    return ctx.db.query.select().from(schema.projects).where(and(eq(schema.projects.tenantId, p.tenantId), eq(schema.projects.id, p.projectId)));
+  }
+  const rows = await ctx.db.query
+    .select({ project: schema.projects, role: schema.memberships.role })
+    .from(schema.memberships)
+    .innerJoin(schema.projects, eq(schema.projects.id, schema.memberships.projectId))
+    .where(and(eq(schema.memberships.userId, p.actor.id), eq(schema.memberships.tenantId, p.tenantId)))
+    .orderBy(asc(schema.projects.id));
+  return rows.map((r) => ({ ...r.project, role: r.role }));
+}
+
+export async function currentProject(ctx: ServiceContext) {
+  const [row] = await ctx.db.query
+    .select()
+    .from(schema.projects)
+    .where(and(eq(schema.projects.id, ctx.principal.projectId), eq(schema.projects.tenantId, ctx.principal.tenantId)));
+  if (!row) throw AppError.notFound("Project", ctx.principal.projectId);
+  return row;
+}
+
+/** A new project in the caller's tenant; a user creating it becomes its admin. */
+export async function createProject(ctx: ServiceContext, input: z.infer<typeof ProjectInput>) {
+  const id = uuidv7();
+  const tenantId = ctx.principal.tenantId;
+  const creator = ctx.principal.actor.type === "user" ? ctx.principal.actor.id : undefined;
+  const [[project]] = await ctx.db.batch([
+    ctx.db.query.insert(schema.projects).values({ id, tenantId, ...input }).returning(),
+    ...(creator ? [ctx.db.query.insert(schema.memberships).values({ tenantId, projectId: id, userId: creator, role: "admin" as const })] : []),
+  ] as const);
+  return project!;
+}
+
+export async function updateCurrentProject(ctx: ServiceContext, input: z.infer<typeof ProjectSettingsInput>) {
+  const current = await currentProject(ctx);
+  const [row] = await ctx.db.query
+    .update(schema.projects)
+    .set({
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.settings ? { settings: { ...current.settings, ...input.settings } } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(schema.projects.id, current.id))
+    .returning();
+  return row!;
+}

@@ -1,0 +1,66 @@
+import { and, asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import type { ServiceContext } from "../context";
+import { findScoped, requireFound } from "../shared/crud";
+import { actorValues, inScope, scopeValues } from "../shared/scope";
+import { assertCanWorkContact, loadContact } from "../contacts/access";
+
+export const TagInput = z.object({
+  name: z.string().trim().min(1).max(60),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e").nullish(),
+});
+
+export const listTags = (ctx: ServiceContext) =>
+  ctx.db.query.select().from(schema.tags).where(inScope(schema.tags, ctx.principal)).orderBy(asc(schema.tags.name));
+
+export async function createTag(ctx: ServiceContext, input: z.infer<typeof TagInput>) {
+  const [row] = await ctx.db.query.insert(schema.tags).values({ ...scopeValues(ctx.principal), ...input }).returning();
+  return row!;
+}
+
+export async function updateTag(ctx: ServiceContext, id: string, input: Partial<z.infer<typeof TagInput>>) {
+  const [row] = await ctx.db.query.update(schema.tags).set(input).where(inScope(schema.tags, ctx.principal, eq(schema.tags.id, id))).returning();
+  return requireFound(row, "Tag", id);
+}
+
+export async function deleteTag(ctx: ServiceContext, id: string) {
+  const [row] = await ctx.db.query.delete(schema.tags).where(inScope(schema.tags, ctx.principal, eq(schema.tags.id, id))).returning({ id: schema.tags.id });
+  requireFound(row, "Tag", id);
+}
+
+/** Attaching twice is a no-op (no second timeline row, no second event). */
+export async function attachTag(ctx: ServiceContext, contactId: string, tagId: string) {
+  const contact = await loadContact(ctx, contactId);
+  await assertCanWorkContact(ctx, contact);
+  const tag = await findScoped(ctx, schema.tags, tagId, "Tag");
+  const scope = scopeValues(ctx.principal);
+  await ctx.db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(schema.contactTags)
+      .values({ ...scope, contactId, tagId })
+      .onConflictDoNothing()
+      .returning({ tagId: schema.contactTags.tagId });
+    if (!inserted.length) return;
+    await tx.insert(schema.contactEvents).values({
+      ...scope, contactId, type: "tag.added", title: `Tag “${tag.name}” added`, payload: { tagId, name: tag.name }, ...actorValues(ctx.principal),
+    });
+    await tx.insert(schema.outbox).values(ctx.outbox.event("tag.added", { contactId, tagId, name: tag.name }));
+  });
+  return tag;
+}
+
+export async function detachTag(ctx: ServiceContext, contactId: string, tagId: string) {
+  const contact = await loadContact(ctx, contactId);
+  await assertCanWorkContact(ctx, contact);
+  const scope = scopeValues(ctx.principal);
+  await ctx.db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(schema.contactTags)
+      .where(inScope(schema.contactTags, ctx.principal, and(eq(schema.contactTags.contactId, contactId), eq(schema.contactTags.tagId, tagId))))
+      .returning({ tagId: schema.contactTags.tagId });
+    requireFound(removed[0], "Tag on contact", tagId);
+    await tx.insert(schema.contactEvents).values({ ...scope, contactId, type: "tag.removed", title: "Tag removed", payload: { tagId }, ...actorValues(ctx.principal) });
+    await tx.insert(schema.outbox).values(ctx.outbox.event("tag.removed", { contactId, tagId }));
+  });
+}
