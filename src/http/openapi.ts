@@ -1,4 +1,6 @@
-import { z } from "@hono/zod-openapi";
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import type { Permission } from "../services/auth/permissions";
+import { requirePermission } from "./middleware/permission";
 import { ERROR_CODES } from "../lib/errors";
 
 export const ErrorSchema = z
@@ -57,3 +59,17 @@ export const resource = <S extends z.ZodRawShape>(name: string, shape: S) =>
 export const uuidParam = (name: string) => z.uuid().openapi({ param: { name, in: "path" } });
 
 export const noContent = { description: "Done" } as const;
+
+/**
+ * A route that needs a principal with `permission`. The check runs as route middleware — before body validation,
+ * so a forbidden caller learns nothing about the payload — and is published in the OpenAPI document as
+ * `x-permission` (the security tests read it back to try every route with every role).
+ */
+export function authedRoute<R extends Omit<RouteConfig, "security" | "middleware">>(permission: Permission, config: R) {
+  return createRoute({
+    ...config,
+    security,
+    middleware: [requirePermission(permission)],
+    "x-permission": permission,
+  } as R & { security: typeof security; middleware: [ReturnType<typeof requirePermission>] });
+}

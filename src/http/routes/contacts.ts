@@ -1,5 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { authorize } from "../../services/auth/permissions";
+import { z } from "@hono/zod-openapi";
 import { createContact } from "../../services/contacts/create";
 import { deleteContact } from "../../services/contacts/delete";
 import { getContact } from "../../services/contacts/get";
@@ -7,7 +6,7 @@ import { addIdentifier, removeIdentifier } from "../../services/contacts/identif
 import { listContacts } from "../../services/contacts/list";
 import { updateContact } from "../../services/contacts/update";
 import { ContactCreateInput, ContactListQuery, ContactUpdateInput, IdentifierInput } from "../../services/contacts/schemas";
-import { authErrors, errors, IdParam, json, jsonBody, page, security } from "../openapi";
+import { authedRoute, authErrors, errors, IdParam, json, jsonBody, page } from "../openapi";
 import { createRouter } from "../router";
 
 export const ContactSchema = z
@@ -38,10 +37,10 @@ const ContactDetail = ContactSchema.extend({
 }).openapi("ContactDetail");
 
 const tags = ["Contacts"];
-const base = { tags, security };
+const base = { tags };
 const IdentifierParams = IdParam.extend({ identifierId: z.uuid().openapi({ param: { name: "identifierId", in: "path" } }) });
 
-const list = createRoute({
+const list = authedRoute("crm:read", {
   ...base,
   method: "get",
   path: "/",
@@ -49,7 +48,7 @@ const list = createRoute({
   request: { query: ContactListQuery },
   responses: { 200: json(page(ContactSchema, "ContactPage"), "A page of contacts"), ...authErrors() },
 });
-const create = createRoute({
+const create = authedRoute("contacts:write", {
   ...base,
   method: "post",
   path: "/",
@@ -57,7 +56,7 @@ const create = createRoute({
   request: { body: jsonBody(ContactCreateInput) },
   responses: { 201: json(ContactSchema.extend({ identifiers: z.array(Identifier) }), "Created"), ...authErrors(), ...errors(409, 422) },
 });
-const get = createRoute({
+const get = authedRoute("crm:read", {
   ...base,
   method: "get",
   path: "/{id}",
@@ -65,7 +64,7 @@ const get = createRoute({
   request: { params: IdParam },
   responses: { 200: json(ContactDetail, "The contact"), ...authErrors() },
 });
-const update = createRoute({
+const update = authedRoute("contacts:write", {
   ...base,
   method: "patch",
   path: "/{id}",
@@ -73,7 +72,7 @@ const update = createRoute({
   request: { params: IdParam, body: jsonBody(ContactUpdateInput) },
   responses: { 200: json(ContactSchema, "Updated"), ...authErrors(), ...errors(422) },
 });
-const remove = createRoute({
+const remove = authedRoute("contacts:delete", {
   ...base,
   method: "delete",
   path: "/{id}",
@@ -81,7 +80,7 @@ const remove = createRoute({
   request: { params: IdParam },
   responses: { 204: { description: "Deleted" }, ...authErrors() },
 });
-const addId = createRoute({
+const addId = authedRoute("contacts:write", {
   ...base,
   method: "post",
   path: "/{id}/identifiers",
@@ -89,7 +88,7 @@ const addId = createRoute({
   request: { params: IdParam, body: jsonBody(IdentifierInput) },
   responses: { 201: json(Identifier, "Added"), ...authErrors(), ...errors(409) },
 });
-const removeId = createRoute({
+const removeId = authedRoute("contacts:write", {
   ...base,
   method: "delete",
   path: "/{id}/identifiers/{identifierId}",
@@ -100,32 +99,25 @@ const removeId = createRoute({
 
 export const contactRoutes = createRouter()
   .openapi(list, async (c) => {
-    authorize(c.var.principal, "crm:read");
     return c.json(await listContacts(c.var.svc, c.req.valid("query")), 200);
   })
   .openapi(create, async (c) => {
-    authorize(c.var.principal, "contacts:write");
     return c.json(await createContact(c.var.svc, c.req.valid("json")), 201);
   })
   .openapi(get, async (c) => {
-    authorize(c.var.principal, "crm:read");
     return c.json(await getContact(c.var.svc, c.req.valid("param").id), 200);
   })
   .openapi(update, async (c) => {
-    authorize(c.var.principal, "contacts:write");
     return c.json(await updateContact(c.var.svc, c.req.valid("param").id, c.req.valid("json")), 200);
   })
   .openapi(remove, async (c) => {
-    authorize(c.var.principal, "contacts:delete");
     await deleteContact(c.var.svc, c.req.valid("param").id);
     return c.body(null, 204);
   })
   .openapi(addId, async (c) => {
-    authorize(c.var.principal, "contacts:write");
     return c.json(await addIdentifier(c.var.svc, c.req.valid("param").id, c.req.valid("json")), 201);
   })
   .openapi(removeId, async (c) => {
-    authorize(c.var.principal, "contacts:write");
     const { id, identifierId } = c.req.valid("param");
     await removeIdentifier(c.var.svc, id, identifierId);
     return c.body(null, 204);
