@@ -2,6 +2,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { except } from "hono/combine";
 import { requireAuth } from "./http/middleware/auth";
+import { idempotency } from "./http/middleware/idempotency";
 import { AppError } from "./lib/errors";
 import { renderError } from "./http/errors";
 import { requestContext } from "./http/middleware/request-context";
@@ -33,7 +34,9 @@ export function createApp() {
     }),
   );
   // Everything under /api/v1 needs a principal, except obtaining one.
-  app.use("/api/v1/*", except(["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"], requireAuth));
+  const publicAuth = ["/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"];
+  app.use("/api/v1/*", except(publicAuth, requireAuth));
+  app.use("/api/v1/*", except(publicAuth, idempotency));
   app.onError(renderError);
   app.notFound((c) => renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c));
 
