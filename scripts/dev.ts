@@ -3,10 +3,10 @@
  * database (PGlite in .data/, or LOCAL_POSTGRES_URL) + Neon proxy stand-ins, migrations, demo seed,
  * the local WAHA sandbox, then `wrangler dev`. Ctrl-C stops every child; a second run reuses the data.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startLocalDatabase } from "./local-db";
+import { startLocalWorker, waitForHealth } from "./local-worker";
 import { nodeDatabase } from "./local-db/node-driver";
 import { seedDemo, type DevCredentials } from "./seed";
 import { startWahaSandbox } from "./waha-sandbox/server";
@@ -43,40 +43,22 @@ waha.configure({
   autoAck: true,
 });
 
-// Secrets go through the environment, where wrangler looks for `[secrets] required`; plain vars via --var.
-const { DATABASE_URL, ...proxyVars } = db.workerVars;
-const secrets = { DATABASE_URL, JWT_SECRET: credentials.jwtSecret };
-const vars: Record<string, string> = {
-  ...proxyVars,
-  ENVIRONMENT: "development",
-  LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-  PUBLIC_BASE_URL: baseUrl,
-  BUILD_COMMIT: "local",
-};
-const wrangler: ChildProcess = spawn(
-  "npx",
-  [
-    "wrangler", "dev",
-    "--port", String(port),
-    "--ip", "127.0.0.1",
-    "--inspector-port", String(inspectorPort),
-    "--show-interactive-dev-session=false",
-    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-  ],
-  {
-    cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_HIDE_BANNER: "true",
-      ...secrets,
+const wrangler = (
+  await startLocalWorker({
+    port,
+    inspectorPort,
+    secrets: { DATABASE_URL: db.workerVars.DATABASE_URL, JWT_SECRET: credentials.jwtSecret },
+    vars: {
+      NEON_WS_PROXY: db.workerVars.NEON_WS_PROXY,
+      NEON_HTTP_ENDPOINT: db.workerVars.NEON_HTTP_ENDPOINT,
+      ENVIRONMENT: "development",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      PUBLIC_BASE_URL: baseUrl,
+      BUILD_COMMIT: "local",
     },
-    detached: true,
-  },
-);
+    waitForHealth: false,
+  })
+).process;
 writeFileSync(pidFile, String(wrangler.pid));
 
 let stopping = false;
@@ -99,7 +81,12 @@ wrangler.on("exit", (code) => {
   }
 });
 
-await waitForHealth();
+try {
+  await waitForHealth(baseUrl, wrangler);
+} catch (err) {
+  console.error(String(err));
+  await shutdown(1);
+}
 console.log(`
   Ventros CRM is up (${((Date.now() - started) / 1000).toFixed(1)} s, database: ${db.backend}${created ? ", demo data seeded" : ""})
 
@@ -112,19 +99,6 @@ console.log(`
   Postgres       ${db.postgresUrl}
   Credentials    ${path.relative(root, credentialsFile)}
 `);
-
-async function waitForHealth() {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !stopping) {
-    try {
-      const res = await fetch(`${baseUrl}/health`);
-      if (res.ok) return;
-      await res.body?.cancel();
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  if (!stopping) console.error(`${baseUrl}/health did not answer 200 within 60 s`);
-}
 
 /** A dev stack killed with SIGKILL leaves wrangler running on the port; the next start clears it. */
 function killStaleWrangler() {

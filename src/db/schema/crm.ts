@@ -82,6 +82,12 @@ export const contacts = pgTable(
   },
   (t) => [
     index("contacts_scope_id_idx").on(t.tenantId, t.projectId, t.id),
+    // One index per list sort order, matching the keyset expressions in services/contacts/list.ts.
+    index("contacts_sort_created_idx").on(t.tenantId, t.projectId, t.createdAt, t.id).where(sql`${t.deletedAt} is null`),
+    index("contacts_sort_name_idx").on(t.tenantId, t.projectId, sql`coalesce(${t.name}, '')`, t.id).where(sql`${t.deletedAt} is null`),
+    index("contacts_sort_interaction_idx")
+      .on(t.tenantId, t.projectId, sql`coalesce(${t.lastInteractionAt}, 'epoch'::timestamptz)`, t.id)
+      .where(sql`${t.deletedAt} is null`),
     index("contacts_project_phone_idx").on(t.projectId, t.phone),
     index("contacts_project_email_idx").on(t.projectId, sql`lower(${t.email})`),
     index("contacts_name_trgm_idx").using("gin", sql`${t.name} gin_trgm_ops`),

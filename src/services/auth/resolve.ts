@@ -6,6 +6,8 @@ import { API_KEY_PREFIX } from "../api-keys/create";
 import type { Principal } from "./principal";
 import { verifyAccessToken } from "./tokens";
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 export interface Resolved {
   principal: Principal;
   /** Work to finish after the response (e.g. the API key's last-used timestamp). */
@@ -21,7 +23,13 @@ export async function resolvePrincipal(db: Database, jwtSecret: string, authoriz
 
   const now = new Date();
   const [key] = await db.query
-    .select({ id: schema.apiKeys.id, tenantId: schema.apiKeys.tenantId, projectId: schema.apiKeys.projectId, role: schema.apiKeys.role })
+    .select({
+      id: schema.apiKeys.id,
+      tenantId: schema.apiKeys.tenantId,
+      projectId: schema.apiKeys.projectId,
+      role: schema.apiKeys.role,
+      lastUsedAt: schema.apiKeys.lastUsedAt,
+    })
     .from(schema.apiKeys)
     .where(
       and(
@@ -31,8 +39,10 @@ export async function resolvePrincipal(db: Database, jwtSecret: string, authoriz
       ),
     );
   if (!key) throw new AppError("unauthorized", "Invalid, revoked or expired API key");
+  // Last use is recorded at most once a minute: a write per request would double the cost of every API call.
+  const stale = !key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS;
   return {
     principal: { tenantId: key.tenantId, projectId: key.projectId, role: key.role, actor: { type: "api_key", id: key.id } },
-    background: db.query.update(schema.apiKeys).set({ lastUsedAt: now }).where(eq(schema.apiKeys.id, key.id)),
+    background: stale ? db.query.update(schema.apiKeys).set({ lastUsedAt: now }).where(eq(schema.apiKeys.id, key.id)) : undefined,
   };
 }

@@ -1,0 +1,3 @@
+CREATE INDEX "contacts_sort_created_idx" ON "contacts" USING btree ("tenant_id","project_id","created_at","id") WHERE "contacts"."deleted_at" is null;--> statement-breakpoint
+CREATE INDEX "contacts_sort_name_idx" ON "contacts" USING btree ("tenant_id","project_id",coalesce("name", ''),"id") WHERE "contacts"."deleted_at" is null;--> statement-breakpoint
+CREATE INDEX "contacts_sort_interaction_idx" ON "contacts" USING btree ("tenant_id","project_id",coalesce("last_interaction_at", 'epoch'::timestamptz),"id") WHERE "contacts"."deleted_at" is null;
