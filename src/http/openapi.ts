@@ -65,7 +65,7 @@ export const noContent = { description: "Done" } as const;
  * so a forbidden caller learns nothing about the payload — and is published in the OpenAPI document as
  * `x-permission` (the security tests read it back to try every route with every role).
  */
-export function authedRoute<R extends Omit<RouteConfig, "security" | "middleware">>(permission: Permission, config: R) {
+export function authedRoute<const R extends Omit<RouteConfig, "security" | "middleware">>(permission: Permission, config: R) {
   return createRoute({
     ...config,
     security,
