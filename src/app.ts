@@ -18,6 +18,7 @@ import { noteRoutes } from "./http/routes/notes";
 import { pipelineRoutes } from "./http/routes/pipelines";
 import { tagRoutes } from "./http/routes/tags";
 import { workspaceRoutes } from "./http/routes/workspace";
+import { wahaWebhookRoutes } from "./http/webhooks/waha";
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -51,7 +52,8 @@ export function createApp() {
     .route("/api/v1", pipelineRoutes)
     .route("/api/v1", channelRoutes)
     .route("/api/v1", conversationRoutes)
-    .route("/api/v1", workspaceRoutes);
+    .route("/api/v1", workspaceRoutes)
+    .route("/", wahaWebhookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

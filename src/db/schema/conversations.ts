@@ -89,3 +89,23 @@ export const messages = pgTable(
     index("messages_scope_idx").on(t.tenantId, t.projectId, t.id),
   ],
 );
+
+/**
+ * Acks that arrived before the outbound message learned its WhatsApp id (WAHA can ack before our send call has
+ * stored the id). The outbound pipeline applies them as soon as it stores the id.
+ */
+export const pendingMessageAcks = pgTable(
+  "pending_message_acks",
+  {
+    id: id(),
+    ...scope(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    channelMessageId: text("channel_message_id").notNull(),
+    ack: integer("ack").notNull(),
+    participant: text("participant"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("pending_message_acks_lookup_idx").on(t.channelId, t.channelMessageId), index("pending_message_acks_scope_idx").on(t.tenantId, t.projectId)],
+);

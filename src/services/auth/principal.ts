@@ -5,5 +5,5 @@ export interface Principal {
   tenantId: string;
   projectId: string;
   role: Role;
-  actor: { type: "user" | "api_key"; id: string };
+  actor: { type: "user" | "api_key" | "system"; id: string };
 }
