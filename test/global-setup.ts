@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startLocalDatabase } from "../scripts/local-db";
+import { startWahaSandbox } from "../scripts/waha-sandbox/server";
 
 /**
  * Starts the database the tests reach through the real Neon driver: an in-memory PGlite by default, or a fresh
@@ -10,8 +11,12 @@ export default async function setup(project: TestProject) {
   project.provide("workerVars", db.workerVars);
   project.provide("postgresUrl", db.postgresUrl);
   project.provide("proxyPort", db.proxy.port);
+  // A WAHA peer speaking the real send API; tests configure sessions through its /__sandbox endpoints.
+  const waha = await startWahaSandbox();
+  project.provide("wahaUrl", waha.url);
   console.log(`[test db] ${db.backend} at ${db.postgresUrl.replace(/:[^:@/]+@/, ":***@")}`);
   return async () => {
+    await waha.close();
     await db.stop();
   };
 }
@@ -21,5 +26,6 @@ declare module "vitest" {
     workerVars: { DATABASE_URL: string; NEON_WS_PROXY: string; NEON_HTTP_ENDPOINT: string };
     postgresUrl: string;
     proxyPort: number;
+    wahaUrl: string;
   }
 }

@@ -27,6 +27,8 @@ export interface SandboxSession {
   failNext?: number;
   /** Post ack webhooks (SERVER, DEVICE) after each send. */
   autoAck?: boolean;
+  /** Use this WhatsApp id for the next accepted send (tests that need to know it in advance). */
+  nextMessageId?: string;
 }
 
 export interface SentMessage {
@@ -68,7 +70,10 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://localhost");
     const parts = url.pathname.split("/").filter(Boolean);
-    if (req.method === "GET" && url.pathname === "/__sandbox/sent") return json(res, 200, sent);
+    if (req.method === "GET" && url.pathname === "/__sandbox/sent") {
+      const session = url.searchParams.get("session");
+      return json(res, 200, session ? sent.filter((m) => m.session === session) : sent);
+    }
     if (req.method === "POST" && url.pathname === "/__sandbox/sessions") {
       const body = JSON.parse(await readBody(req)) as SandboxSession;
       sandbox.configure(body);
@@ -92,7 +97,8 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
         session.failNext--;
         return json(res, 500, { message: "sandbox: simulated failure" });
       }
-      const messageId = randomBytes(10).toString("hex").toUpperCase();
+      const messageId = session.nextMessageId ?? randomBytes(10).toString("hex").toUpperCase();
+      session.nextMessageId = undefined;
       const fullId = `true_${body.chatId}_${messageId}`;
       const timestamp = Math.floor(Date.now() / 1000);
       sent.push({ endpoint: parts[1], session: session.name, chatId: body.chatId, body, messageId: fullId, at: Date.now() });

@@ -20,6 +20,11 @@ export class OutboxWriter {
     return { id, topic, payload, tenantId: this.scope.tenantId, projectId: this.scope.projectId };
   }
 
+  /** Records rows written elsewhere (e.g. by a SQL statement) so they are published with the rest. */
+  track(id: string): void {
+    this.written.push(id);
+  }
+
   /** Ids written so far; only meaningful once the transaction committed. */
   takeWritten(): string[] {
     return this.written.splice(0);

@@ -3,6 +3,8 @@ import { createDatabase, schema, type Database } from "../db";
 import { parseConfig } from "../env";
 import { createLogger, type Logger } from "../lib/logger";
 import type { OutboxMessage, Topic } from "../outbox/events";
+import { publishOutbox } from "../outbox/publisher";
+import { createServiceContext, type ServiceContext } from "../services/context";
 import { topicHandlers } from "./handlers";
 
 export interface ConsumerContext {
@@ -12,7 +14,8 @@ export interface ConsumerContext {
   ctx: ExecutionContext;
 }
 
-export type TopicHandler = (message: OutboxMessage, c: ConsumerContext) => Promise<void>;
+/** A handler throws to ask for a retry (with backoff); `attempts` counts deliveries of this queue message. */
+export type TopicHandler = (message: OutboxMessage, c: ConsumerContext & { svc: ServiceContext; attempts: number }) => Promise<void>;
 
 /**
  * Queue transport: dispatches each outbox message to its topic's handler and acks or retries it individually,
@@ -50,7 +53,18 @@ async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
       message.ack();
       return;
     }
-    await handler(body, c);
+    // Consumers act for the system inside the event's own tenant and project.
+    const svc = createServiceContext(
+      c.db,
+      { tenantId: body.tenantId ?? "", projectId: body.projectId ?? "", role: "admin", actor: { type: "system", id: `queue:${body.topic}` } },
+      c.log,
+    );
+    try {
+      await handler(body, { ...c, svc, attempts: message.attempts });
+    } finally {
+      const written = svc.outbox.takeWritten();
+      if (written.length) c.ctx.waitUntil(publishOutbox(c.db, c.env.EVENTS, c.log, { ids: written }).catch(() => {}));
+    }
     await c.db.query
       .insert(schema.processedWebhookEvents)
       .values({ source: "queue", dedupeKey, eventType: body.topic, tenantId: body.tenantId, projectId: body.projectId })

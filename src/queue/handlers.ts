@@ -1,5 +1,13 @@
 import type { Topic } from "../outbox/events";
+import { deliverMessage } from "../services/messages/deliver";
 import type { TopicHandler } from "./consumer";
 
 /** Topic → consumer. Each handler calls services; none holds business logic of its own. */
-export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {};
+export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
+  "message.queued": async (message, c) => {
+    const messageId = String(message.payload.messageId);
+    const result = await deliverMessage(c.svc, messageId, c.attempts);
+    c.log.info("outbound delivery", { messageId, ...result, attempts: c.attempts });
+    if (result.outcome === "retry") throw new Error(`send failed, will retry: ${result.error}`);
+  },
+};

@@ -7,7 +7,7 @@ import { inboundText, postWaha } from "../support/waha";
 
 const db = testDatabase();
 type Actors = Awaited<ReturnType<typeof createActors>>;
-const one = async <T>(q: ReturnType<typeof sql>) => (await db.query.execute<T>(q)).rows[0]!;
+const one = async <T extends Record<string, unknown>>(q: ReturnType<typeof sql>) => (await db.query.execute<T>(q)).rows[0]!;
 
 describe("WAHA webhook: acks, edits, revokes, reactions, session status", () => {
   let t: Actors;

@@ -9,7 +9,7 @@ const db = testDatabase();
 type Actors = Awaited<ReturnType<typeof createActors>>;
 const phone = () => `5511${Math.floor(100000000 + Math.random() * 899999999)}`;
 
-async function rows<T>(query: ReturnType<typeof sql>) {
+async function rows<T extends Record<string, unknown>>(query: ReturnType<typeof sql>) {
   return (await db.query.execute<T>(query)).rows;
 }
 
@@ -34,7 +34,7 @@ describe("WAHA webhook: inbound messages", () => {
     expect(retry.body.outcome).toBe("duplicate_message");
     const any = await postWaha(channel, "message.any", payload);
     expect(any.body.outcome).toBe("duplicate_message");
-    const [{ n }] = await rows<{ n: number }>(sql`select count(*)::int as n from messages where channel_id = ${channel.id} and channel_message_id = ${payload.id}`);
+    const [{ n }] = (await rows<{ n: number }>(sql`select count(*)::int as n from messages where channel_id = ${channel.id} and channel_message_id = ${payload.id}`)) as [{ n: number }];
     expect(n).toBe(1);
     const [session] = await rows<any>(sql`select * from sessions where id = ${first.body.sessionId}`);
     expect(session).toMatchObject({ status: "active", message_count: 1, inbound_count: 1 });
@@ -157,7 +157,7 @@ describe("WAHA webhook: security and bad input", () => {
     expect((await postWaha(channel, "message", p, { secret: null })).status).toBe(401);
     expect((await postWaha(channel, "message", p, { hmac: "00".repeat(64) })).status).toBe(401);
     expect((await postWaha(channel, "message", p, { secret: "someone-elses-secret-someone-elses" })).status).toBe(401);
-    const [{ n }] = await rows<{ n: number }>(sql`select count(*)::int as n from messages where channel_message_id = ${p.id}`);
+    const [{ n }] = (await rows<{ n: number }>(sql`select count(*)::int as n from messages where channel_message_id = ${p.id}`)) as [{ n: number }];
     expect(n).toBe(0);
     // A tampered body with the original signature fails too.
     const good = await postWaha(channel, "message", p);
