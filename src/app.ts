@@ -16,6 +16,7 @@ import { healthRoutes } from "./http/routes/health";
 import { listRoutes } from "./http/routes/lists";
 import { noteRoutes } from "./http/routes/notes";
 import { pipelineRoutes } from "./http/routes/pipelines";
+import { realtimeRoutes } from "./http/routes/realtime";
 import { tagRoutes } from "./http/routes/tags";
 import { workspaceRoutes } from "./http/routes/workspace";
 import { wahaWebhookRoutes } from "./http/webhooks/waha";
@@ -53,6 +54,7 @@ export function createApp() {
     .route("/api/v1", channelRoutes)
     .route("/api/v1", conversationRoutes)
     .route("/api/v1", workspaceRoutes)
+    .route("/api/v1", realtimeRoutes)
     .route("/", wahaWebhookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -1,7 +1,10 @@
 import { createApp } from "./app";
 import type { OutboxMessage } from "./outbox/events";
-import { sweepOutbox } from "./outbox/sweep";
+import { runScheduled } from "./jobs/scheduled";
 import { consumeBatch } from "./queue/consumer";
+
+export { ProjectFeed } from "./realtime/project-feed";
+export { SessionRoom } from "./realtime/session-room";
 
 const app = createApp();
 
@@ -9,6 +12,6 @@ export default {
   fetch: app.fetch,
   queue: (batch, env, ctx) => consumeBatch(batch, env, ctx),
   scheduled: async (_controller, env, ctx) => {
-    await sweepOutbox(env, ctx);
+    await runScheduled(env, ctx);
   },
 } satisfies ExportedHandler<Env, OutboxMessage>;

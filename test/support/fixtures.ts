@@ -1,3 +1,4 @@
+import { inject } from "vitest";
 import { createApiKey } from "../../src/services/api-keys/create";
 import type { Role } from "../../src/services/auth/principal";
 import { createChannel } from "../../src/services/channels/create";
@@ -29,7 +30,7 @@ export async function createTenantFixture(db: Database) {
     ctx,
     apiKey: (role: Role = "admin") => createApiKey(ctx, { name: `key-${role}`, role }),
     channel: (overrides: Partial<Parameters<typeof createChannel>[1]> = {}) =>
-      createChannel(ctx, { name: "WhatsApp", wahaSession: `s-${unique()}`, baseUrl: "http://127.0.0.1:1", ...overrides }),
+      createChannel(ctx, { name: "WhatsApp", wahaSession: `s-${unique()}`, baseUrl: inject("wahaUrl"), ...overrides }),
   };
 }
 

@@ -5,7 +5,10 @@ import type { AppEnv } from "../context";
 
 /** Resolves the caller once per request; every service call below reads tenant/project/role from it. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const { principal, background } = await resolvePrincipal(c.var.db, c.var.config.JWT_SECRET, c.req.header("authorization"));
+  // WebSocket upgrades from browsers cannot carry headers; only they may pass the token in the query string.
+  const queryToken = c.req.header("upgrade")?.toLowerCase() === "websocket" ? c.req.query("access_token") : undefined;
+  const authorization = c.req.header("authorization") ?? (queryToken ? `Bearer ${queryToken}` : undefined);
+  const { principal, background } = await resolvePrincipal(c.var.db, c.var.config.JWT_SECRET, authorization);
   if (background) c.executionCtx.waitUntil(background.catch((err) => c.var.log.warn("auth background work failed", { err })));
   c.set("principal", principal);
   c.set("log", c.var.log.child({ tenantId: principal.tenantId, projectId: principal.projectId, actor: principal.actor.id }));
