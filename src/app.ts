@@ -12,6 +12,7 @@ import { contactRoutes } from "./http/routes/contacts";
 import { agentRoutes } from "./http/routes/agents";
 import { channelRoutes } from "./http/routes/channels";
 import { conversationRoutes } from "./http/routes/conversations";
+import { deadLetterRoutes } from "./http/routes/dead-letters";
 import { healthRoutes } from "./http/routes/health";
 import { listRoutes } from "./http/routes/lists";
 import { noteRoutes } from "./http/routes/notes";
@@ -55,6 +56,7 @@ export function createApp() {
     .route("/api/v1", conversationRoutes)
     .route("/api/v1", workspaceRoutes)
     .route("/api/v1", realtimeRoutes)
+    .route("/api/v1", deadLetterRoutes)
     .route("/", wahaWebhookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "../lib/logger";
 import type { OutboxMessage, Topic } from "../outbox/events";
 import { publishOutbox } from "../outbox/publisher";
 import { createServiceContext, type ServiceContext } from "../services/context";
+import { recordDeadLetter } from "../services/dead-letters";
 import { topicHandlers } from "./handlers";
 
 export interface ConsumerContext {
@@ -27,6 +28,19 @@ export async function consumeBatch(batch: MessageBatch<OutboxMessage>, env: Env,
   const log = createLogger({ queue: batch.queue }, config.LOG_LEVEL);
   const db = createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
   try {
+    if (batch.queue.endsWith("-dlq")) {
+      for (const message of batch.messages) {
+        try {
+          await recordDeadLetter(db, batch.queue, message.body, message.attempts);
+          log.error("event dead-lettered", { outboxId: message.body?.id, topic: message.body?.topic });
+          message.ack();
+        } catch (err) {
+          log.error("storing a dead letter failed", { err });
+          message.retry({ delaySeconds: 30 });
+        }
+      }
+      return;
+    }
     for (const message of batch.messages) {
       await consumeOne(message, { env, db, log: log.child({ outboxId: message.body?.id, topic: message.body?.topic }), ctx });
     }

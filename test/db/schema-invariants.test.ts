@@ -101,7 +101,7 @@ describe("schema invariants", () => {
   });
 
   it("gives every tenant-owned table non-null tenant_id and project_id, and an index leading with one of them", async () => {
-    const global = new Set(["tenants", "users", "outbox", "processed_webhook_events", "projects", "memberships"]);
+    const global = new Set(["tenants", "users", "outbox", "processed_webhook_events", "dead_letters", "projects", "memberships"]);
     const { rows: tables } = await db.query.execute<{ table_name: string }>(sql`
       select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
     const owned = tables.map((t) => t.table_name).filter((t) => !global.has(t));

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { sign } from "hono/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { can, type Permission } from "../../src/services/auth/permissions";
+import { recordDeadLetter } from "../../src/services/dead-letters";
 import type { Role } from "../../src/services/auth/principal";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
@@ -100,6 +101,7 @@ describe("security matrix over every documented route", () => {
     const idFor: Record<string, string> = {
       contacts: bIds.contactId, tags: bIds.tagId, notes: bIds.noteId, "contact-lists": bIds.listId, agents: bIds.agentId,
       pipelines: bIds.pipelineId, channels: bIds.channelId, sessions: bIds.sessionId, members: bIds.membershipId, "api-keys": bIds.apiKeyId,
+      "dead-letters": bIds.deadLetterId,
     };
     const withId = ops.filter((o) => o.permission && o.path.includes("{id}"));
     expect(withId.length).toBeGreaterThan(35);
@@ -153,10 +155,14 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
   const pipeline = await post("/api/v1/pipelines", { name: "B sales", stages: [{ name: "New" }, { name: "Won", kind: "won" }] });
   const message = await post("/api/v1/messages", { contactId: contact.id, channelId: channel.id, text: "hello" });
   const members = (await api("/api/v1/members", { token })).body.data;
+  const outboxId = crypto.randomUUID();
+  await recordDeadLetter(db, "ventros-events-dlq", { id: outboxId, topic: "message.queued", tenantId: b.tenant.id, projectId: b.project.id, payload: { messageId: message.id }, createdAt: new Date().toISOString() }, 6);
+  const [dead] = (await db.query.execute<{ id: string }>(sql`select id from dead_letters where outbox_id = ${outboxId}`)).rows;
   const keys = (await api("/api/v1/api-keys", { token })).body.data;
   return {
     contactId: contact.id as string, identifierId: identifier.id as string, tagId: tag.id as string, noteId: note.id as string,
     listId: list.id as string, agentId: agent.id as string, pipelineId: pipeline.id as string, stageId: pipeline.stages[0].id as string,
     channelId: channel.id, sessionId: message.sessionId as string, membershipId: members[0].id as string, apiKeyId: keys[0].id as string,
+    deadLetterId: dead!.id,
   };
 }

@@ -59,3 +59,22 @@ export const agentExecutions = pgTable(
   },
   (t) => [index("agent_executions_scope_idx").on(t.tenantId, t.projectId, t.createdAt)],
 );
+
+/** Queue messages that exhausted their retries (delivered by the dead-letter queue), kept for inspection and replay. */
+export const deadLetters = pgTable(
+  "dead_letters",
+  {
+    id: id(),
+    tenantId: uuid("tenant_id").references(() => tenants.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    outboxId: uuid("outbox_id").notNull(),
+    topic: text("topic").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    queue: text("queue").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    receivedAt: createdAt(),
+    replayedAt: ts("replayed_at"),
+    replayCount: integer("replay_count").notNull().default(0),
+  },
+  (t) => [uniqueIndex("dead_letters_outbox_uq").on(t.outboxId), index("dead_letters_scope_idx").on(t.tenantId, t.projectId, t.receivedAt)],
+);

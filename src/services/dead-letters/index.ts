@@ -1,0 +1,63 @@
+import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import { schema, type Database } from "../../db";
+import { decodeCursor, toPage } from "../../lib/pagination";
+import type { OutboxMessage, Topic } from "../../outbox/events";
+import type { ServiceContext } from "../context";
+import { findScoped } from "../shared/crud";
+import { inScope } from "../shared/scope";
+
+export const DeadLetterQuery = z.object({
+  pending: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+/** Stores a dead-lettered queue message; the same outbox event dead-lettered again bumps its counters. */
+export async function recordDeadLetter(db: Database, queue: string, body: OutboxMessage, attempts: number) {
+  await db.query
+    .insert(schema.deadLetters)
+    .values({ tenantId: body.tenantId, projectId: body.projectId, outboxId: body.id, topic: body.topic, payload: body.payload, queue, attempts })
+    .onConflictDoUpdate({
+      target: schema.deadLetters.outboxId,
+      set: { attempts: sql`${schema.deadLetters.attempts} + ${attempts}`, replayedAt: null, receivedAt: sql`now()` },
+    });
+}
+
+export async function listDeadLetters(ctx: ServiceContext, q: z.infer<typeof DeadLetterQuery>) {
+  const d = schema.deadLetters;
+  const rows = await ctx.db.query
+    .select()
+    .from(d)
+    .where(
+      and(
+        inScope(d, ctx.principal),
+        q.pending === "true" ? isNull(d.replayedAt) : undefined,
+        q.cursor ? lt(d.id, String(decodeCursor(q.cursor, 1)[0])) : undefined,
+      ),
+    )
+    .orderBy(desc(d.id))
+    .limit(q.limit + 1);
+  return toPage(rows, q.limit, (r) => [r.id]);
+}
+
+/**
+ * Sends the event back to the main queue. The consumer's record of having handled it is cleared first — it never
+ * finished, that is why it is here — and every handler is idempotent, so a replay is safe to repeat.
+ */
+export async function replayDeadLetter(ctx: ServiceContext, id: string, queue: Queue<OutboxMessage>) {
+  const letter = await findScoped(ctx, schema.deadLetters, id, "Dead letter");
+  await ctx.db.query
+    .delete(schema.processedWebhookEvents)
+    .where(and(eq(schema.processedWebhookEvents.source, "queue"), eq(schema.processedWebhookEvents.dedupeKey, `${letter.topic}:${letter.outboxId}`)));
+  await queue.send(
+    { id: letter.outboxId, topic: letter.topic as Topic, tenantId: letter.tenantId, projectId: letter.projectId, payload: letter.payload, createdAt: letter.receivedAt.toISOString() },
+    { contentType: "json" },
+  );
+  const [row] = await ctx.db.query
+    .update(schema.deadLetters)
+    .set({ replayedAt: sql`now()`, replayCount: sql`${schema.deadLetters.replayCount} + 1` })
+    .where(eq(schema.deadLetters.id, id))
+    .returning();
+  return row!;
+}
