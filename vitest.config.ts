@@ -16,6 +16,7 @@ export default defineConfig({
           ENVIRONMENT: "test",
           LOG_LEVEL: "warn",
           JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
+          STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
         },
       },
     })),

@@ -20,6 +20,7 @@ import { pipelineRoutes } from "./http/routes/pipelines";
 import { realtimeRoutes } from "./http/routes/realtime";
 import { tagRoutes } from "./http/routes/tags";
 import { workspaceRoutes } from "./http/routes/workspace";
+import { stripeWebhookRoutes } from "./http/webhooks/stripe";
 import { wahaWebhookRoutes } from "./http/webhooks/waha";
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -57,7 +58,8 @@ export function createApp() {
     .route("/api/v1", workspaceRoutes)
     .route("/api/v1", realtimeRoutes)
     .route("/api/v1", deadLetterRoutes)
-    .route("/", wahaWebhookRoutes);
+    .route("/", wahaWebhookRoutes)
+    .route("/", stripeWebhookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

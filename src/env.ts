@@ -19,6 +19,7 @@ const configSchema = z.object({
   BUILD_VERSION: z.string().default("dev"),
   BUILD_COMMIT: z.string().default("unknown"),
   PUBLIC_BASE_URL: z.url().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(10).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

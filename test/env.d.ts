@@ -3,5 +3,6 @@ declare namespace Cloudflare {
     NEON_WS_PROXY: string;
     NEON_HTTP_ENDPOINT: string;
     PROXY_STATS_URL: string;
+    STRIPE_WEBHOOK_SECRET: string;
   }
 }
