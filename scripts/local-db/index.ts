@@ -38,7 +38,7 @@ export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promi
     stopBackend = embedded.stop;
   }
   if (opts.migrate !== false) await applyMigrations(postgresUrl);
-  const proxy = await startNeonProxy({ port: opts.proxyPort });
+  const proxy = await startNeonProxy({ port: opts.proxyPort, serialize: !realUrl });
   const base = `127.0.0.1:${proxy.port}`;
   return {
     postgresUrl,

@@ -38,8 +38,12 @@ export interface NeonProxy {
 
 const emptyStats = () => ({ httpRequests: 0, httpQueries: 0, wsConnections: 0, wsRoundTrips: 0 });
 
-export async function startNeonProxy(opts: { port?: number; host?: string } = {}): Promise<NeonProxy> {
+export async function startNeonProxy(opts: { port?: number; host?: string; serialize?: boolean } = {}): Promise<NeonProxy> {
   let counters = emptyStats();
+  // PGlite runs every connection in ONE backend session: interleaved extended-protocol messages from two clients
+  // corrupt each other ("portal does not exist"), and a failed transaction poisons the others. With `serialize`,
+  // one client at a time holds the database from its first message until Postgres reports it idle again.
+  const gate = opts.serialize ? new Mutex() : undefined;
   const pools = new Map<string, pg.Pool>();
   const sockets = new Set<net.Socket>();
 
@@ -77,7 +81,14 @@ export async function startNeonProxy(opts: { port?: number; host?: string } = {}
     const body = JSON.parse((await readBody(req)) || "{}");
     const arrayMode = header(req, "neon-array-mode") === "true";
     counters.httpRequests++;
-    const client = await poolFor(localConnectionString(target)).connect();
+    const unlock = gate ? await gate.acquire() : undefined;
+    let client: pg.PoolClient;
+    try {
+      client = await poolFor(localConnectionString(target)).connect();
+    } catch (err) {
+      unlock?.();
+      throw err;
+    }
     try {
       if (Array.isArray(body.queries)) {
         counters.httpQueries += body.queries.length;
@@ -101,6 +112,7 @@ export async function startNeonProxy(opts: { port?: number; host?: string } = {}
       return send(res, 400, postgresError(err));
     } finally {
       client.release();
+      unlock?.();
     }
   }
 
@@ -117,30 +129,49 @@ export async function startNeonProxy(opts: { port?: number; host?: string } = {}
       const tcp = net.connect({ host, port: Number(portText) });
       sockets.add(tcp);
       tcp.setNoDelay(true);
-      const pending: Buffer[] = [];
-      let connected = false;
-      const counter = new FrontendMessageCounter(
+      const connected = new Promise<void>((resolve) => tcp.once("connect", () => resolve()));
+      let unlock: (() => void) | undefined;
+      let awaiting = 0; // requests written whose ReadyForQuery has not come back yet
+      let chain = Promise.resolve();
+      const releaseGate = () => {
+        unlock?.();
+        unlock = undefined;
+      };
+      const frontend = new FrontendMessageCounter(
         () => counters.wsRoundTrips++,
         // PGlite's socket server ignores Terminate; closing our side is what frees the connection.
         () => setTimeout(() => tcp.end(), 0),
       );
-      tcp.on("connect", () => {
-        connected = true;
-        for (const chunk of pending) tcp.write(chunk);
-        pending.length = 0;
+      const backend = new BackendReadyWatcher((status) => {
+        awaiting = Math.max(0, awaiting - 1);
+        if (awaiting === 0 && status === "I") releaseGate();
       });
-      tcp.on("data", (data) => ws.readyState === ws.OPEN && ws.send(data));
+      tcp.on("data", (data) => {
+        backend.push(data);
+        if (ws.readyState === ws.OPEN) ws.send(data);
+      });
       tcp.on("close", () => {
         sockets.delete(tcp);
+        releaseGate();
         ws.close();
       });
       tcp.on("error", () => ws.close());
       ws.on("message", (data: Buffer) => {
-        counter.push(data);
-        if (connected) tcp.write(data);
-        else pending.push(data);
+        const requests = frontend.push(data);
+        if (frontend.sslRequested) backend.expectSslAnswer();
+        chain = chain.then(async () => {
+          await connected;
+          if (gate && !unlock) unlock = await gate.acquire();
+          awaiting += requests;
+          tcp.write(data);
+        });
       });
-      ws.on("close", () => tcp.end());
+      ws.on("close", () => {
+        chain = chain.then(() => {
+          tcp.end();
+          releaseGate();
+        });
+      });
       ws.on("error", () => tcp.destroy());
     });
   });
@@ -168,36 +199,90 @@ export async function startNeonProxy(opts: { port?: number; host?: string } = {}
   };
 }
 
-/** Walks the frontend side of the Postgres wire protocol to count round trips and spot Terminate. */
+/**
+ * Walks the frontend side of the Postgres wire protocol: counts round trips, spots Terminate, and reports how many
+ * requests in a chunk will each be answered by a ReadyForQuery (the startup packet, every Sync and simple Query).
+ */
 class FrontendMessageCounter {
   private buffer: Buffer = Buffer.alloc(0);
   private startupDone = false;
+  sslRequested = false;
   constructor(
     private readonly onRoundTrip: () => void,
     private readonly onTerminate: () => void,
   ) {}
 
+  push(data: Buffer): number {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
+    let requests = 0;
+    this.sslRequested = false;
+    for (;;) {
+      if (!this.startupDone) {
+        if (this.buffer.length < 8) return requests;
+        const length = this.buffer.readInt32BE(0);
+        if (this.buffer.length < length) return requests;
+        const code = this.buffer.readInt32BE(4);
+        // SSLRequest / GSSENCRequest are answered with one unframed byte, then the real startup packet follows.
+        if (code === 80877103 || code === 80877104) this.sslRequested = true;
+        else {
+          this.startupDone = true;
+          requests++;
+        }
+        this.buffer = this.buffer.subarray(length);
+        continue;
+      }
+      if (this.buffer.length < 5) return requests;
+      const type = String.fromCharCode(this.buffer[0]!);
+      const length = this.buffer.readInt32BE(1);
+      if (this.buffer.length < 1 + length) return requests;
+      if (type === "S" || type === "Q") {
+        this.onRoundTrip();
+        requests++;
+      }
+      if (type === "X") this.onTerminate();
+      this.buffer = this.buffer.subarray(1 + length);
+    }
+  }
+}
+
+/** Watches the backend side for ReadyForQuery ('Z') and its transaction status: I idle, T in transaction, E failed. */
+class BackendReadyWatcher {
+  private buffer: Buffer = Buffer.alloc(0);
+  private sslAnswers = 0;
+  constructor(private readonly onReady: (status: string) => void) {}
+
+  expectSslAnswer() {
+    this.sslAnswers++;
+  }
+
   push(data: Buffer) {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
     for (;;) {
-      if (!this.startupDone) {
-        if (this.buffer.length < 8) return;
-        const length = this.buffer.readInt32BE(0);
-        if (this.buffer.length < length) return;
-        const code = this.buffer.readInt32BE(4);
-        // SSLRequest / GSSENCRequest are followed by another startup packet; the real startup ends this phase.
-        if (code !== 80877103 && code !== 80877104) this.startupDone = true;
-        this.buffer = this.buffer.subarray(length);
+      if (this.sslAnswers > 0) {
+        if (this.buffer.length < 1) return;
+        this.sslAnswers--;
+        this.buffer = this.buffer.subarray(1);
         continue;
       }
       if (this.buffer.length < 5) return;
       const type = String.fromCharCode(this.buffer[0]!);
       const length = this.buffer.readInt32BE(1);
       if (this.buffer.length < 1 + length) return;
-      if (type === "S" || type === "Q") this.onRoundTrip();
-      if (type === "X") this.onTerminate();
+      if (type === "Z") this.onReady(String.fromCharCode(this.buffer[5]!));
       this.buffer = this.buffer.subarray(1 + length);
     }
+  }
+}
+
+/** FIFO lock: `acquire()` resolves with the function that releases it. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const ready = this.tail.then(() => release);
+    this.tail = this.tail.then(() => held);
+    return ready;
   }
 }
 
