@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { BenchEnv } from "./index";
-import { measure, printTable } from "./harness";
+import { measure, printTable, serverTimingRoundTrips } from "./harness";
 
 export const CONTACTS = 10_000;
 
@@ -23,7 +23,7 @@ export async function benchContacts(env: BenchEnv) {
   const get = (path: string) => async () => {
     const res = await fetch(`${env.worker.url}${path}`, { headers: { authorization: `Bearer ${env.apiKey}` } });
     const body = (await res.json()) as { data?: unknown[] };
-    return res.ok && Array.isArray(body.data);
+    return { ok: res.ok && Array.isArray(body.data), roundTrips: serverTimingRoundTrips(res) };
   };
   // A cursor deep into the list: keyset pagination must cost the same at page 1 and page 200.
   const deep = (await (await fetch(`${env.worker.url}/api/v1/contacts?limit=100&sort=name&order=asc&q=Contact%209`, { headers: { authorization: `Bearer ${env.apiKey}` } })).json()) as { nextCursor: string };

@@ -8,9 +8,20 @@ export interface Result {
   p95: number;
   p99: number;
   rps: number;
+  /** All database round trips seen at the proxy during the run (includes async work: outbox publish, consumers). */
   roundTripsPerRequest: number;
+  /** Round trips on the request path itself, from the Worker's Server-Timing header. */
+  requestPathRoundTrips?: number;
   errors: number;
 }
+
+export type Outcome = boolean | { ok: boolean; roundTrips?: number };
+
+/** Reads `Server-Timing: db;desc="N round trips"`. */
+export const serverTimingRoundTrips = (res: Response) => {
+  const m = res.headers.get("server-timing")?.match(/db;desc="(\d+) round trips"/);
+  return m ? Number(m[1]) : undefined;
+};
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
@@ -18,11 +29,12 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 export async function measure(
   name: string,
   opts: { requests: number; concurrency: number; warmup?: number; proxy: NeonProxy },
-  fn: (i: number) => Promise<boolean>,
+  fn: (i: number) => Promise<Outcome>,
 ): Promise<Result> {
   for (let i = 0; i < (opts.warmup ?? 10); i++) await fn(-1 - i);
   opts.proxy.reset();
   const latencies: number[] = [];
+  const pathRoundTrips: number[] = [];
   let errors = 0;
   let next = 0;
   const started = performance.now();
@@ -31,8 +43,10 @@ export async function measure(
       while (next < opts.requests) {
         const i = next++;
         const t0 = performance.now();
-        const ok = await fn(i).catch(() => false);
+        const outcome = await fn(i).catch(() => false as Outcome);
         latencies.push(performance.now() - t0);
+        const ok = typeof outcome === "boolean" ? outcome : outcome.ok;
+        if (typeof outcome === "object" && outcome.roundTrips !== undefined) pathRoundTrips.push(outcome.roundTrips);
         if (!ok) errors++;
       }
     }),
@@ -48,6 +62,7 @@ export async function measure(
     p99: pct(sorted, 99),
     rps: opts.requests / elapsed,
     roundTripsPerRequest: opts.proxy.stats().roundTrips / opts.requests,
+    requestPathRoundTrips: pathRoundTrips.length ? pathRoundTrips.reduce((a, b) => a + b, 0) / pathRoundTrips.length : undefined,
     errors,
   };
 }
@@ -63,7 +78,8 @@ export function printTable(title: string, results: Result[]) {
       "p95 ms": r.p95.toFixed(1),
       "p99 ms": r.p99.toFixed(1),
       "req/s": r.rps.toFixed(0),
-      "db round trips/req": r.roundTripsPerRequest.toFixed(2),
+      "db round trips/req (request path)": r.requestPathRoundTrips?.toFixed(2) ?? "-",
+      "db round trips/req (incl. async)": r.roundTripsPerRequest.toFixed(2),
       errors: r.errors,
     })),
   );

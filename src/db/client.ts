@@ -40,18 +40,42 @@ export interface Database {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** WebSocket round trips are only opened on demand; this tells whether this request opened any. */
   readonly usedPool: boolean;
+  /** Database round trips made through this handle (HTTP calls, WebSocket connects and statements). */
+  readonly roundTrips: number;
   close(): Promise<void>;
 }
 
 export function createDatabase(config: DatabaseConfig): Database {
   configureNeon(config);
-  const http = drizzleHttp({ client: neon(config.url), schema });
+  let roundTrips = 0;
+  const sqlClient = neon(config.url);
+  const { query, transaction } = sqlClient;
+  // Counted at the client so every response can report its own cost (Server-Timing) without a proxy.
+  const counted = Object.assign(sqlClient, {
+    query: ((...args: Parameters<typeof query>) => {
+      roundTrips++;
+      return query(...args);
+    }) as typeof query,
+    transaction: ((...args: Parameters<typeof transaction>) => {
+      roundTrips++;
+      return transaction(...args);
+    }) as typeof transaction,
+  });
+  const http = drizzleHttp({ client: counted, schema });
   let pool: Pool | undefined;
   const getPool = () => {
     if (!pool) {
       pool = new Pool({ connectionString: config.url, max: 2 });
       // An idle client erroring must not crash the isolate; the failing query reports its own error.
       pool.on("error", () => {});
+      pool.on("connect", (client: { query: (...a: unknown[]) => unknown }) => {
+        roundTrips++;
+        const query = client.query.bind(client);
+        client.query = (...a: unknown[]) => {
+          roundTrips++;
+          return query(...a);
+        };
+      });
     }
     return pool;
   };
@@ -64,6 +88,9 @@ export function createDatabase(config: DatabaseConfig): Database {
     },
     get usedPool() {
       return pool !== undefined;
+    },
+    get roundTrips() {
+      return roundTrips;
     },
     async close() {
       const p = pool;

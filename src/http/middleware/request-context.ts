@@ -4,6 +4,7 @@ import { parseConfig } from "../../env";
 import { uuidv7 } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import { publishOutbox } from "../../outbox/publisher";
+import { afterResponse } from "../after-response";
 import type { AppEnv } from "../context";
 
 const INCOMING_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -28,13 +29,19 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   try {
     await next();
+    // What the request cost in database round trips, visible in browser dev tools and to benchmarks.
+    try {
+      c.res.headers.append("Server-Timing", `db;desc="${db.roundTrips} round trips"`);
+    } catch {
+      // Upgrade responses from Durable Objects have immutable headers.
+    }
   } finally {
     // Publish exactly the events this request committed, after the response; the cron sweep is the safety net.
     const committed = c.var.svc?.outbox.takeWritten() ?? [];
-    const publish = committed.length
-      ? publishOutbox(db, c.env.EVENTS, log, { ids: committed }).catch((err) => log.warn("outbox publish failed", { err }))
-      : Promise.resolve();
-    c.executionCtx.waitUntil(publish.then(() => db.close()).catch((err) => log.warn("closing database pool failed", { err })));
+    afterResponse(c.executionCtx, async () => {
+      if (committed.length) await publishOutbox(db, c.env.EVENTS, log, { ids: committed }).catch((err) => log.warn("outbox publish failed", { err }));
+      await db.close().catch((err) => log.warn("closing database pool failed", { err }));
+    });
     log.info("request", {
       method: c.req.method,
       path: c.req.path,

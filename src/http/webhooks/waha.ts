@@ -5,6 +5,7 @@ import { WahaEnvelope } from "../../integrations/waha/payloads";
 import { publishOutbox } from "../../outbox/publisher";
 import { loadWebhookChannel } from "../../services/whatsapp/channel-lookup";
 import { handleWahaEvent } from "../../services/whatsapp/handle-event";
+import { afterResponse } from "../after-response";
 import { errors, json } from "../openapi";
 import { createRouter } from "../router";
 
@@ -54,7 +55,7 @@ export const wahaWebhookRoutes = createRouter().openapi(route, async (c) => {
 
   const result = await handleWahaEvent(db, channel, envelope, log.child({ channelId: channel.id, event: envelope.event, eventId: envelope.id }));
   if (result.outboxIds.length) {
-    c.executionCtx.waitUntil(publishOutbox(db, c.env.EVENTS, log, { ids: result.outboxIds }).catch((err) => log.warn("outbox publish failed", { err })));
+    afterResponse(c.executionCtx, () => publishOutbox(db, c.env.EVENTS, log, { ids: result.outboxIds }).catch((err) => log.warn("outbox publish failed", { err })));
   }
   const { outboxIds: _published, ...rest } = result;
   return c.json({ ok: true as const, ...rest }, 200);
