@@ -14,7 +14,7 @@ export default defineConfig({
           ...inject("workerVars"),
           PROXY_STATS_URL: `http://127.0.0.1:${inject("proxyPort")}/__stats`,
           ENVIRONMENT: "test",
-          LOG_LEVEL: "warn",
+          LOG_LEVEL: "error",
           JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
           STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
         },

@@ -22,6 +22,8 @@ import { tagRoutes } from "./http/routes/tags";
 import { workspaceRoutes } from "./http/routes/workspace";
 import { stripeWebhookRoutes } from "./http/webhooks/stripe";
 import { wahaWebhookRoutes } from "./http/webhooks/waha";
+import { mcpExecuteRoutes } from "./mcp/execute-routes";
+import { mcpStreamableRoutes } from "./mcp/streamable";
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -59,7 +61,9 @@ export function createApp() {
     .route("/api/v1", realtimeRoutes)
     .route("/api/v1", deadLetterRoutes)
     .route("/", wahaWebhookRoutes)
-    .route("/", stripeWebhookRoutes);
+    .route("/", stripeWebhookRoutes)
+    .route("/", mcpExecuteRoutes)
+    .route("/", mcpStreamableRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -20,6 +20,8 @@ const configSchema = z.object({
   BUILD_COMMIT: z.string().default("unknown"),
   PUBLIC_BASE_URL: z.url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(10).optional(),
+  /** Comma-separated origins allowed to call /mcp from a browser (server-to-server calls send no Origin). */
+  MCP_ALLOWED_ORIGINS: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

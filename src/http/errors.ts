@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError, fromDatabaseError, isAppError } from "../lib/errors";
+import { AppError, isAppError, normalizeError } from "../lib/errors";
 import type { AppEnv } from "./context";
 
 /** Renders any thrown value as `{ error: { code, message, details?, requestId } }`. */
@@ -29,5 +29,5 @@ export function toAppError(err: unknown): AppError {
     if (err.status === 401) return new AppError("unauthorized", err.message || "Authentication required");
   }
   if (err instanceof SyntaxError) return new AppError("invalid_request", "Request body is not valid JSON");
-  return fromDatabaseError(err) ?? new AppError("internal", "Internal server error", undefined, { cause: err });
+  return normalizeError(err);
 }

@@ -71,3 +71,9 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
       return undefined;
   }
 }
+
+/** Any thrown value as an AppError: known ones as they are, database errors translated, the rest internal. */
+export function normalizeError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  return fromDatabaseError(err) ?? new AppError("internal", "Internal server error", undefined, { cause: err });
+}

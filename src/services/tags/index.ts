@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import type { ServiceContext } from "../context";
@@ -63,4 +63,16 @@ export async function detachTag(ctx: ServiceContext, contactId: string, tagId: s
     await tx.insert(schema.contactEvents).values({ ...scope, contactId, type: "tag.removed", title: "Tag removed", payload: { tagId }, ...actorValues(ctx.principal) });
     await tx.insert(schema.outbox).values(ctx.outbox.event("tag.removed", { contactId, tagId }));
   });
+}
+
+/** Attaches a tag by name, creating it when the project has none by that name (case-insensitive). */
+export async function attachTagByName(ctx: ServiceContext, contactId: string, name: string) {
+  await loadContact(ctx, contactId);
+  const trimmed = name.trim();
+  await ctx.db.query.insert(schema.tags).values({ ...scopeValues(ctx.principal), name: trimmed }).onConflictDoNothing();
+  const [tag] = await ctx.db.query
+    .select()
+    .from(schema.tags)
+    .where(inScope(schema.tags, ctx.principal, sql`lower(${schema.tags.name}) = lower(${trimmed})`));
+  return attachTag(ctx, contactId, requireFound(tag, "Tag", trimmed).id);
 }

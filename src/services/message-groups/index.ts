@@ -1,0 +1,105 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import { schema } from "../../db";
+import { AppError } from "../../lib/errors";
+import type { ServiceContext } from "../context";
+import { projectSettings } from "../projects/settings";
+import { findScoped } from "../shared/crud";
+
+export const MessageGroupsInput = z.object({
+  session_id: z.uuid(),
+  window_seconds: z.number().int().min(5).max(3600).optional(),
+});
+export const MessageGroupInput = z.object({
+  group_id: z.uuid().describe("The id of the group's first message, as returned by list_message_groups"),
+  window_seconds: z.number().int().min(5).max(3600).optional(),
+});
+
+interface GroupedMessage {
+  id: string;
+  body: string | null;
+  contentType: string;
+  sentAt: string;
+  media: { url: string | null; mimetype: string | null; filename: string | null; pending: boolean } | null;
+  /** Transcripts, image descriptions… when an enrichment has been stored on the message. */
+  enrichment: unknown;
+}
+
+export interface MessageGroup {
+  groupId: string;
+  sessionId: string;
+  contactId: string;
+  startedAt: string;
+  endedAt: string;
+  messageCount: number;
+  contentTypes: string[];
+  text: string;
+  messages: GroupedMessage[];
+}
+
+/**
+ * Consecutive inbound messages of a session, each within `window` of the previous one and with no reply in between,
+ * form one group — what a customer "said" in one go (text split over several bubbles, a photo plus a caption, a
+ * voice note). Computed in SQL (gaps and islands): a group starts at an inbound message whose predecessor is
+ * outbound or older than the window.
+ */
+async function groupsOf(ctx: ServiceContext, sessionId: string, windowSeconds: number): Promise<MessageGroup[]> {
+  const { rows } = await ctx.db.query.execute<Record<string, any>>(sql`
+    with ordered as (
+      select m.*, coalesce(m.sent_at, m.created_at) as at,
+             lag(m.direction) over w as prev_direction,
+             lag(coalesce(m.sent_at, m.created_at)) over w as prev_at
+      from messages m
+      where m.session_id = ${sessionId} and m.tenant_id = ${ctx.principal.tenantId} and m.project_id = ${ctx.principal.projectId}
+      window w as (order by coalesce(m.sent_at, m.created_at), m.id)
+    ), marked as (
+      select *, case when prev_direction is distinct from 'inbound' or at - prev_at > make_interval(secs => ${windowSeconds}) then 1 else 0 end as starts
+      from ordered where direction = 'inbound'
+    ), numbered as (
+      select *, sum(starts) over (order by at, id) as grp from marked
+    )
+    select first_value(id) over g as group_id, id, session_id, contact_id, body, content_type::text as content_type, at,
+           media_url, media_mimetype, media_filename, metadata
+    from numbered
+    window g as (partition by grp order by at, id)
+    order by at, id`);
+  const groups = new Map<string, MessageGroup>();
+  for (const r of rows) {
+    const at = new Date(r.at).toISOString();
+    let g = groups.get(r.group_id);
+    if (!g) {
+      g = { groupId: r.group_id, sessionId: r.session_id, contactId: r.contact_id, startedAt: at, endedAt: at, messageCount: 0, contentTypes: [], text: "", messages: [] };
+      groups.set(r.group_id, g);
+    }
+    const hasMedia = r.media_url || r.media_mimetype || r.metadata?.mediaPending;
+    g.messages.push({
+      id: r.id,
+      body: r.body,
+      contentType: r.content_type,
+      sentAt: at,
+      media: hasMedia ? { url: r.media_url, mimetype: r.media_mimetype, filename: r.media_filename, pending: Boolean(r.metadata?.mediaPending) } : null,
+      enrichment: r.metadata?.enrichment ?? null,
+    });
+    g.endedAt = at;
+    g.messageCount++;
+    if (!g.contentTypes.includes(r.content_type)) g.contentTypes.push(r.content_type);
+    const piece = r.body || r.metadata?.enrichment?.transcript || r.metadata?.enrichment?.description;
+    if (piece) g.text = g.text ? `${g.text}\n${piece}` : piece;
+  }
+  return [...groups.values()];
+}
+
+export async function listMessageGroups(ctx: ServiceContext, input: z.infer<typeof MessageGroupsInput>) {
+  await findScoped(ctx, schema.sessions, input.session_id, "Session");
+  const window = input.window_seconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
+  const groups = await groupsOf(ctx, input.session_id, window);
+  return { sessionId: input.session_id, windowSeconds: window, groups: groups.map(({ messages: _m, ...g }) => ({ ...g, messageIds: _m.map((m) => m.id) })) };
+}
+
+export async function getMessageGroup(ctx: ServiceContext, input: z.infer<typeof MessageGroupInput>) {
+  const first = await findScoped(ctx, schema.messages, input.group_id, "Message group");
+  const window = input.window_seconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
+  const group = (await groupsOf(ctx, first.sessionId, window)).find((g) => g.groupId === input.group_id);
+  if (!group) throw new AppError("not_found", `No message group starts at message ${input.group_id}`, { resource: "Message group", id: input.group_id });
+  return group;
+}
