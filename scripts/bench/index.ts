@@ -12,6 +12,7 @@ import { createServiceContext } from "../../src/services/context";
 import { createLogger } from "../../src/lib/logger";
 import { provisionTenant } from "../../src/services/tenants/provision";
 import { benchContacts } from "./contacts";
+import { benchMcp } from "./mcp";
 import { benchWebhooks } from "./webhooks";
 
 export interface BenchEnv {
@@ -22,7 +23,7 @@ export interface BenchEnv {
   neighbour: { tenantId: string; projectId: string; userId: string };
 }
 
-const suites: Record<string, (env: BenchEnv) => Promise<unknown>> = { contacts: benchContacts, webhooks: benchWebhooks };
+const suites: Record<string, (env: BenchEnv) => Promise<unknown>> = { contacts: benchContacts, webhooks: benchWebhooks, mcp: benchMcp };
 const selected = process.argv.slice(2).filter((a) => suites[a]);
 
 const db = await startLocalDatabase({ freshDatabase: true });

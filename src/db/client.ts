@@ -52,9 +52,16 @@ export function createDatabase(config: DatabaseConfig): Database {
   const { query, transaction } = sqlClient;
   // Counted at the client so every response can report its own cost (Server-Timing) without a proxy.
   const counted = Object.assign(sqlClient, {
+    // A query object is only sent when awaited; the ones a batch collects are sent inside its single request.
     query: ((...args: Parameters<typeof query>) => {
-      roundTrips++;
-      return query(...args);
+      const pending = query(...args);
+      const then = pending.then.bind(pending);
+      return Object.assign(pending, {
+        then: ((onFulfilled, onRejected) => {
+          roundTrips++;
+          return then(onFulfilled, onRejected);
+        }) as typeof pending.then,
+      });
     }) as typeof query,
     transaction: ((...args: Parameters<typeof transaction>) => {
       roundTrips++;
