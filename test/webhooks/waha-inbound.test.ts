@@ -39,7 +39,8 @@ describe("WAHA webhook: inbound messages", () => {
     const [session] = await rows<any>(sql`select * from sessions where id = ${first.body.sessionId}`);
     expect(session).toMatchObject({ status: "active", message_count: 1, inbound_count: 1 });
     const topics = await rows<{ topic: string }>(sql`select topic from outbox where tenant_id = ${t.tenant.id} and (payload->>'contactId') = ${first.body.contactId} order by id`);
-    expect(topics.map((r) => r.topic)).toEqual(["contact.created", "session.created", "message.created"]);
+    // One transaction: ids minted in the same millisecond carry no order among themselves.
+    expect(topics.map((r) => r.topic).sort()).toEqual(["contact.created", "message.created", "session.created"]);
   });
 
   it("dedupes by envelope id before anything else", async () => {
