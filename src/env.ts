@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createDatabase } from "./db";
 import { AppError } from "./lib/errors";
 
 /**
@@ -25,6 +26,10 @@ const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** The per-request database for this configuration (Neon in production, the local proxies in dev and tests). */
+export const databaseFor = (config: Config) =>
+  createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
 
 const cache = new WeakMap<object, Config>();
 

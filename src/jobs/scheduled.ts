@@ -1,6 +1,6 @@
 import { lt, sql } from "drizzle-orm";
-import { createDatabase, schema } from "../db";
-import { parseConfig } from "../env";
+import { schema } from "../db";
+import { databaseFor, parseConfig } from "../env";
 import { IDEMPOTENCY_TTL_HOURS } from "../http/middleware/idempotency";
 import { createLogger } from "../lib/logger";
 import { publishOutbox } from "../outbox/publisher";
@@ -13,7 +13,7 @@ import { expireIdleSessions } from "../services/sessions/expire";
 export async function runScheduled(env: Env, ctx: ExecutionContext) {
   const config = parseConfig(env);
   const log = createLogger({ job: "scheduled" }, config.LOG_LEVEL);
-  const db = createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
+  const db = databaseFor(config);
   try {
     const expired = await expireIdleSessions(db);
     const published = await publishOutbox(db, env.EVENTS, log, { olderThanMs: 10_000 });

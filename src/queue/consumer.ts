@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import { createDatabase, schema, type Database } from "../db";
-import { parseConfig } from "../env";
+import { schema, type Database } from "../db";
+import { databaseFor, parseConfig } from "../env";
 import { createLogger, type Logger } from "../lib/logger";
 import type { OutboxMessage, Topic } from "../outbox/events";
 import { publishOutbox } from "../outbox/publisher";
@@ -26,7 +26,7 @@ export type TopicHandler = (message: OutboxMessage, c: ConsumerContext & { svc: 
 export async function consumeBatch(batch: MessageBatch<OutboxMessage>, env: Env, ctx: ExecutionContext) {
   const config = parseConfig(env);
   const log = createLogger({ queue: batch.queue }, config.LOG_LEVEL);
-  const db = createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
+  const db = databaseFor(config);
   try {
     if (batch.queue.endsWith("-dlq")) {
       for (const message of batch.messages) {

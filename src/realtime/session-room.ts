@@ -1,5 +1,4 @@
-import { createDatabase } from "../db";
-import { parseConfig } from "../env";
+import { databaseFor, parseConfig } from "../env";
 import { createLogger } from "../lib/logger";
 import { publishOutbox } from "../outbox/publisher";
 import { expireIdleSession } from "../services/sessions/expire";
@@ -31,7 +30,7 @@ export class SessionRoom extends EventStream {
     if (!state) return;
     const config = parseConfig(this.env);
     const log = createLogger({ durableObject: "SessionRoom", sessionId: state.sessionId }, config.LOG_LEVEL);
-    const db = createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
+    const db = databaseFor(config);
     try {
       const result = await expireIdleSession(db, state);
       if (result.outcome === "active") {

@@ -1,6 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { createDatabase } from "../../db";
-import { parseConfig } from "../../env";
+import { databaseFor, parseConfig } from "../../env";
 import { uuidv7 } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import { publishOutbox } from "../../outbox/publisher";
@@ -23,7 +22,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const log = createLogger({ requestId }, config.LOG_LEVEL);
   c.set("config", config);
   c.set("log", log);
-  const db = createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
+  const db = databaseFor(config);
   c.set("db", db);
 
   const started = Date.now();

@@ -4,7 +4,7 @@ import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { uuidv7 } from "../../lib/ids";
-import { findScoped, requireFound } from "../shared/crud";
+import { deleteScoped, findScoped, requireFound } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
 export const AgentInput = z.object({
@@ -49,10 +49,4 @@ export async function updateAgent(ctx: ServiceContext, id: string, input: z.infe
   return requireFound(row, "Agent", id);
 }
 
-export async function deleteAgent(ctx: ServiceContext, id: string) {
-  const [row] = await ctx.db.query
-    .delete(schema.agents)
-    .where(inScope(schema.agents, ctx.principal, eq(schema.agents.id, id)))
-    .returning({ id: schema.agents.id });
-  requireFound(row, "Agent", id);
-}
+export const deleteAgent = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.agents, id, "Agent");

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { schema } from "../../db";
 import { randomToken } from "../../lib/crypto";
 import type { ServiceContext } from "../context";
-import { findScoped, requireFound } from "../shared/crud";
+import { deleteScoped, findScoped, requireFound } from "../shared/crud";
 import { inScope } from "../shared/scope";
 import { createChannel } from "./create";
 
@@ -65,10 +65,4 @@ export async function rotateWebhookSecret(ctx: ServiceContext, id: string) {
   return { channel: requireFound(row, "Channel", id), webhookSecret: secret };
 }
 
-export async function deleteChannel(ctx: ServiceContext, id: string) {
-  const [row] = await ctx.db.query
-    .delete(schema.channels)
-    .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
-    .returning({ id: schema.channels.id });
-  requireFound(row, "Channel", id);
-}
+export const deleteChannel = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.channels, id, "Channel");

@@ -4,7 +4,7 @@ import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
-import { findScoped, requireFound, type PageQuery } from "../shared/crud";
+import { deleteScoped, findScoped, requireFound, type PageQuery } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
 export const ListInput = z.object({
@@ -27,13 +27,7 @@ export async function updateList(ctx: ServiceContext, id: string, input: Partial
   return requireFound(row, "Contact list", id);
 }
 
-export async function deleteList(ctx: ServiceContext, id: string) {
-  const [row] = await ctx.db.query
-    .delete(schema.contactLists)
-    .where(inScope(schema.contactLists, ctx.principal, eq(schema.contactLists.id, id)))
-    .returning({ id: schema.contactLists.id });
-  requireFound(row, "Contact list", id);
-}
+export const deleteList = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.contactLists, id, "Contact list");
 
 /** Adds contacts; those already members are skipped. Every id must be a live contact of the project. */
 export async function addMembers(ctx: ServiceContext, listId: string, contactIds: string[]) {

@@ -41,3 +41,12 @@ export function requireFound<T>(row: T | undefined, resource: string, id: string
   if (!row) throw AppError.notFound(resource, id);
   return row;
 }
+
+/** Deletes a row of the caller's project by id; absent or another tenant's is the same 404. */
+export async function deleteScoped<T extends Table>(ctx: ServiceContext, table: T, id: string, resource: string) {
+  const rows = await ctx.db.query
+    .delete(table as PgTable)
+    .where(inScope(table, ctx.principal, eq(table.id, id)))
+    .returning({ id: table.id });
+  requireFound(rows[0], resource, id);
+}

@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import type { ServiceContext } from "../context";
-import { findScoped, requireFound } from "../shared/crud";
+import { deleteScoped, findScoped, requireFound } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
 
@@ -24,10 +24,7 @@ export async function updateTag(ctx: ServiceContext, id: string, input: Partial<
   return requireFound(row, "Tag", id);
 }
 
-export async function deleteTag(ctx: ServiceContext, id: string) {
-  const [row] = await ctx.db.query.delete(schema.tags).where(inScope(schema.tags, ctx.principal, eq(schema.tags.id, id))).returning({ id: schema.tags.id });
-  requireFound(row, "Tag", id);
-}
+export const deleteTag = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.tags, id, "Tag");
 
 /** Attaching twice is a no-op (no second timeline row, no second event). */
 export async function attachTag(ctx: ServiceContext, contactId: string, tagId: string) {
