@@ -12,7 +12,7 @@ import { seedDemo, type DevCredentials } from "./seed";
 import { startWahaSandbox } from "./waha-sandbox/server";
 
 const root = path.resolve(import.meta.dirname, "..");
-const dataDir = path.join(root, ".data");
+const dataDir = path.resolve(root, process.env.DATA_DIR ?? ".data");
 const credentialsFile = path.join(dataDir, "dev.json");
 const pidFile = path.join(dataDir, "wrangler.pid");
 const port = Number(process.env.PORT ?? 8787);
