@@ -4,6 +4,11 @@ import { defineConfig } from "vitest/config";
 // PGlite serves one query at a time from one backend session; test files run one after another against it.
 // A real PostgreSQL (LOCAL_POSTGRES_URL, as in CI) takes them in parallel.
 const embedded = !process.env.LOCAL_POSTGRES_URL;
+const JWT_SECRET = "test-secret-test-secret-test-secret-0123456789";
+// wrangler checks `[secrets] required` against process.env; the real values arrive as bindings below, once the
+// globalSetup has started the database.
+process.env.DATABASE_URL ??= "postgres://provided-by-global-setup@127.0.0.1/unused";
+process.env.JWT_SECRET ??= JWT_SECRET;
 
 export default defineConfig({
   plugins: [
@@ -15,7 +20,7 @@ export default defineConfig({
           PROXY_STATS_URL: `http://127.0.0.1:${inject("proxyPort")}/__stats`,
           ENVIRONMENT: "test",
           LOG_LEVEL: "error",
-          JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
+          JWT_SECRET,
           STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
         },
       },
