@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../support/api";
-import { arrangeWorld, db, toolCases, type World } from "./support";
+import { arrangeWorld, db, foreignCalls, MUTATING_TOOLS, toolCases, type World } from "./support";
 
 const execute = (token: string, tool_name: string, args: Record<string, unknown> = {}) =>
   api("/v1/mcp/execute", { token, body: { tool_name, arguments: args } });
@@ -47,25 +47,7 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
   });
 
   it("never reaches another tenant's data", async () => {
-    const foreign: [string, Record<string, unknown>][] = [
-      ["get_contact", { contact_id: b.contact.id }],
-      ["get_list_contacts", { list_id: b.list.id }],
-      ["get_messages", { session_id: b.sessionId }],
-      ["get_contact_events", { contact_id: b.contact.id }],
-      ["list_message_groups", { session_id: b.sessionId }],
-      ["get_message_group", { group_id: b.firstMessageId }],
-      ["get_agent_stats", { agent_id: b.agent.id }],
-      ["analyze_agent_messages", { agent_id: b.agent.id }],
-      ["compare_agents", { agent_ids: [b.agent.id, b.human.id] }],
-      ["update_contact", { contact_id: b.contact.id, name: "pwned" }],
-      ["update_pipeline_stage", { contact_id: w.contact.id, stage_id: b.pipeline.stages[0].id }],
-      ["assign_to_agent", { contact_id: b.contact.id, agent_id: null }],
-      ["qualify_lead", { contact_id: b.contact.id, qualification: "cold" }],
-      ["create_note", { contact_id: b.contact.id, body: "x" }],
-      ["add_tag", { contact_id: b.contact.id, tag_name: "x" }],
-      ["add_to_list", { list_id: b.list.id, contact_ids: [w.contact.id] }],
-      ["send_message", { contact_id: b.contact.id, text: "x" }],
-    ];
+    const foreign = foreignCalls(w, b);
     for (const [name, args] of foreign) {
       const res = await execute(w.t.keys.admin, name, args);
       expect(res.status, `${name} ${JSON.stringify(res.body)}`).toBe(404);
@@ -76,7 +58,7 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
   });
 
   it("refuses every mutation to a readonly key, and records each call", async () => {
-    const mutations = ["update_contact", "update_pipeline_stage", "assign_to_agent", "qualify_lead", "create_note", "add_tag", "add_to_list", "send_message"];
+    const mutations = MUTATING_TOOLS;
     for (const name of mutations) {
       const res = await execute(w.t.keys.readonly, name, { contact_id: w.contact.id });
       expect(res.status, name).toBe(403);

@@ -2,7 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { arrangeWorld, toolCases, type World } from "./support";
+import { arrangeWorld, foreignCalls, MUTATING_TOOLS, toolCases, type World } from "./support";
 
 async function connect(token: string) {
   const client = new Client({ name: "ventros-test-agent", version: "1.0.0" });
@@ -56,6 +56,22 @@ describe("standard MCP at /mcp (official SDK client)", () => {
     const unknown = await client.callTool({ name: "no_such_tool", arguments: {} });
     expect(unknown.isError).toBe(true);
     await client.close();
+  });
+
+  it("keeps every tool inside the tenant and every mutation away from readonly keys", async () => {
+    const admin = await connect(w.t.keys.admin);
+    for (const [name, args] of foreignCalls(w, b)) {
+      const result = await admin.callTool({ name, arguments: args });
+      expect(result.isError, name).toBe(true);
+      expect(JSON.parse((result.content as { text: string }[])[0]!.text).error.code, name).toBe("not_found");
+    }
+    await admin.close();
+    const readonly = await connect(w.t.keys.readonly);
+    for (const name of MUTATING_TOOLS) {
+      const result = await readonly.callTool({ name, arguments: { contact_id: w.contact.id } });
+      expect(JSON.parse((result.content as { text: string }[])[0]!.text).error.code, name).toBe("forbidden");
+    }
+    await readonly.close();
   });
 
   it("speaks the transport rules: auth, Origin, protocol version, notifications, GET", async () => {

@@ -82,3 +82,27 @@ export function toolCases(w: World): [string, Record<string, unknown>, (result: 
   ];
 }
 
+export const MUTATING_TOOLS = ["update_contact", "update_pipeline_stage", "assign_to_agent", "qualify_lead", "create_note", "add_tag", "add_to_list", "send_message"];
+
+/** Calls from tenant w that name tenant b's resources: each must be "not found". */
+export function foreignCalls(w: World, b: World): [string, Record<string, unknown>][] {
+  return [
+    ["get_contact", { contact_id: b.contact.id }],
+    ["get_list_contacts", { list_id: b.list.id }],
+    ["get_messages", { session_id: b.sessionId }],
+    ["get_contact_events", { contact_id: b.contact.id }],
+    ["list_message_groups", { session_id: b.sessionId }],
+    ["get_message_group", { group_id: b.firstMessageId }],
+    ["get_agent_stats", { agent_id: b.agent.id }],
+    ["analyze_agent_messages", { agent_id: b.agent.id }],
+    ["compare_agents", { agent_ids: [b.agent.id, b.human.id] }],
+    ["update_contact", { contact_id: b.contact.id, name: "pwned" }],
+    ["update_pipeline_stage", { contact_id: w.contact.id, stage_id: b.pipeline.stages[0].id }],
+    ["assign_to_agent", { contact_id: b.contact.id, agent_id: null }],
+    ["qualify_lead", { contact_id: b.contact.id, qualification: "cold" }],
+    ["create_note", { contact_id: b.contact.id, body: "x" }],
+    ["add_tag", { contact_id: b.contact.id, tag_name: "x" }],
+    ["add_to_list", { list_id: b.list.id, contact_ids: [w.contact.id] }],
+    ["send_message", { contact_id: b.contact.id, text: "x" }],
+  ];
+}
