@@ -165,6 +165,14 @@ describe("WAHA webhook: security and bad input", () => {
     expect(good.status).toBe(200);
   });
 
+  it("applies a rotated secret at once", async () => {
+    const ch = await t.channel();
+    expect((await postWaha(ch, "message", payload())).status).toBe(200);
+    const rotated = await api(`/api/v1/channels/${ch.id}/rotate-webhook-secret`, { token: t.keys.admin, method: "POST" });
+    expect((await postWaha(ch, "message", payload())).status).toBe(401);
+    expect((await postWaha({ ...ch, webhookSecret: rotated.body.webhookSecret }, "message", payload())).status).toBe(200);
+  });
+
   it("accepts unsigned deliveries only for channels without a secret", async () => {
     const open = await t.channel({ webhookSecret: null });
     expect((await postWaha(open, "message", payload())).status).toBe(200);

@@ -5,6 +5,7 @@ import { randomToken } from "../../lib/crypto";
 import type { ServiceContext } from "../context";
 import { deleteScoped, findScoped, requireFound } from "../shared/crud";
 import { inScope } from "../shared/scope";
+import { forgetWebhookChannel } from "../whatsapp/channel-lookup";
 import { createChannel } from "./create";
 
 export const ChannelInput = z.object({
@@ -46,6 +47,7 @@ export async function addChannel(ctx: ServiceContext, input: z.infer<typeof Chan
 }
 
 export async function updateChannel(ctx: ServiceContext, id: string, input: z.infer<typeof ChannelUpdateInput>) {
+  forgetWebhookChannel(id);
   const [row] = await ctx.db.query
     .update(schema.channels)
     .set({ ...input, ...(input.baseUrl ? { baseUrl: input.baseUrl.replace(/\/+$/, "") } : {}), updatedAt: new Date() })
@@ -56,6 +58,8 @@ export async function updateChannel(ctx: ServiceContext, id: string, input: z.in
 
 /** Returns the new secret once; WAHA must be reconfigured with it. */
 export async function rotateWebhookSecret(ctx: ServiceContext, id: string) {
+  // Other isolates pick the new secret up within the webhook cache's TTL; this one at once.
+  forgetWebhookChannel(id);
   const secret = randomToken(32);
   const [row] = await ctx.db.query
     .update(schema.channels)
@@ -65,4 +69,7 @@ export async function rotateWebhookSecret(ctx: ServiceContext, id: string) {
   return { channel: requireFound(row, "Channel", id), webhookSecret: secret };
 }
 
-export const deleteChannel = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.channels, id, "Channel");
+export const deleteChannel = (ctx: ServiceContext, id: string) => {
+  forgetWebhookChannel(id);
+  return deleteScoped(ctx, schema.channels, id, "Channel");
+};
