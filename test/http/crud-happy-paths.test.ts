@@ -1,9 +1,14 @@
+import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 
 const db = testDatabase();
+
+/** The domain events written for one resource, sorted (rows of one request share a millisecond). */
+const topicsFor = async (key: string, id: string) =>
+  (await db.query.execute<{ topic: string }>(sql`select topic from outbox where payload->>${key} = ${id}`)).rows.map((r) => r.topic).sort();
 
 /** The update/get/delete routes not exercised by the scenario tests, each with its happy path and bad input. */
 describe("remaining CRUD routes", () => {
@@ -19,6 +24,7 @@ describe("remaining CRUD routes", () => {
     expect((await call("PATCH", `/api/v1/tags/${tag.id}`, { color: "red" })).status).toBe(400);
     expect((await call("DELETE", `/api/v1/tags/${tag.id}`)).status).toBe(204);
     expect((await call("GET", "/api/v1/tags")).body.data).toEqual([]);
+    expect(await topicsFor("tagId", tag.id)).toEqual(["tag.created", "tag.deleted", "tag.updated"]);
   });
 
   it("contact lists: get, update, delete", async () => {
@@ -29,6 +35,7 @@ describe("remaining CRUD routes", () => {
     expect((await call("GET", "/api/v1/contact-lists")).body.data.map((l: any) => l.id)).toEqual([list.id]);
     expect((await call("DELETE", `/api/v1/contact-lists/${list.id}`)).status).toBe(204);
     expect((await call("GET", `/api/v1/contact-lists/${list.id}`)).status).toBe(404);
+    expect(await topicsFor("listId", list.id)).toEqual(["list.created", "list.deleted", "list.updated"]);
   });
 
   it("agents: get and delete", async () => {
@@ -37,6 +44,7 @@ describe("remaining CRUD routes", () => {
     expect((await call("PATCH", `/api/v1/agents/${agent.id}`, { name: "" })).status).toBe(400);
     expect((await call("DELETE", `/api/v1/agents/${agent.id}`)).status).toBe(204);
     expect((await call("GET", `/api/v1/agents/${agent.id}`)).status).toBe(404);
+    expect(await topicsFor("agentId", agent.id)).toEqual(["agent.created", "agent.deleted"]);
   });
 
   it("pipelines and stages: rename both", async () => {
@@ -57,6 +65,7 @@ describe("remaining CRUD routes", () => {
     expect((await call("PATCH", `/api/v1/channels/${ch.id}`, { baseUrl: "not a url" })).status).toBe(400);
     expect((await call("DELETE", `/api/v1/channels/${ch.id}`)).status).toBe(204);
     expect((await call("GET", `/api/v1/channels/${ch.id}`)).status).toBe(404);
+    expect(await topicsFor("channelId", ch.id)).toEqual(["channel.created", "channel.deleted", "channel.updated"]);
   });
 
   it("contact identifiers: remove; current project: get", async () => {

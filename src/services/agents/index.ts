@@ -49,4 +49,4 @@ export async function updateAgent(ctx: ServiceContext, id: string, input: z.infe
   return requireFound(row, "Agent", id);
 }
 
-export const deleteAgent = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.agents, id, "Agent");
+export const deleteAgent = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.agents, id, "Agent", { topic: "agent.deleted", idKey: "agentId" });

@@ -1,5 +1,6 @@
 import { schema } from "../../db";
 import { randomToken } from "../../lib/crypto";
+import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
 
 export interface CreateChannelInput {
@@ -12,9 +13,12 @@ export interface CreateChannelInput {
 }
 
 export async function createChannel(ctx: ServiceContext, input: CreateChannelInput) {
-  const [row] = await ctx.db.query
+  const id = uuidv7();
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query
     .insert(schema.channels)
     .values({
+      id,
       tenantId: ctx.principal.tenantId,
       projectId: ctx.principal.projectId,
       type: "waha",
@@ -24,6 +28,8 @@ export async function createChannel(ctx: ServiceContext, input: CreateChannelInp
       apiKey: input.apiKey ?? null,
       webhookSecret: input.webhookSecret === undefined ? randomToken(32) : input.webhookSecret,
     })
-    .returning();
+    .returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("channel.created", { channelId: id })),
+  ] as const);
   return row!;
 }

@@ -40,19 +40,19 @@ export async function getChannel(ctx: ServiceContext, id: string) {
   return findScoped(ctx, schema.channels, id, "Channel");
 }
 
-export async function addChannel(ctx: ServiceContext, input: z.infer<typeof ChannelInput>) {
-  const row = await createChannel(ctx, input);
-  await ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("channel.created", { channelId: row.id }));
-  return row;
-}
+export const addChannel = (ctx: ServiceContext, input: z.infer<typeof ChannelInput>) => createChannel(ctx, input);
 
 export async function updateChannel(ctx: ServiceContext, id: string, input: z.infer<typeof ChannelUpdateInput>) {
   forgetWebhookChannel(id);
-  const [row] = await ctx.db.query
-    .update(schema.channels)
-    .set({ ...input, ...(input.baseUrl ? { baseUrl: input.baseUrl.replace(/\/+$/, "") } : {}), updatedAt: new Date() })
-    .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
-    .returning();
+  await findScoped(ctx, schema.channels, id, "Channel");
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query
+      .update(schema.channels)
+      .set({ ...input, ...(input.baseUrl ? { baseUrl: input.baseUrl.replace(/\/+$/, "") } : {}), updatedAt: new Date() })
+      .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
+      .returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("channel.updated", { channelId: id, fields: Object.keys(input) })),
+  ] as const);
   return requireFound(row, "Channel", id);
 }
 
@@ -71,5 +71,5 @@ export async function rotateWebhookSecret(ctx: ServiceContext, id: string) {
 
 export const deleteChannel = (ctx: ServiceContext, id: string) => {
   forgetWebhookChannel(id);
-  return deleteScoped(ctx, schema.channels, id, "Channel");
+  return deleteScoped(ctx, schema.channels, id, "Channel", { topic: "channel.deleted", idKey: "channelId" });
 };

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
+import { uuidv7 } from "../../lib/ids";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
@@ -14,20 +15,28 @@ export const ListInput = z.object({
 export const MembersInput = z.object({ contactIds: z.array(z.uuid()).min(1).max(500) });
 
 export async function createList(ctx: ServiceContext, input: z.infer<typeof ListInput>) {
-  const [row] = await ctx.db.query.insert(schema.contactLists).values({ ...scopeValues(ctx.principal), ...input }).returning();
+  const id = uuidv7();
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query.insert(schema.contactLists).values({ id, ...scopeValues(ctx.principal), ...input }).returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("list.created", { listId: id, name: input.name })),
+  ] as const);
   return row!;
 }
 
 export async function updateList(ctx: ServiceContext, id: string, input: Partial<z.infer<typeof ListInput>>) {
-  const [row] = await ctx.db.query
-    .update(schema.contactLists)
-    .set({ ...input, updatedAt: new Date() })
-    .where(inScope(schema.contactLists, ctx.principal, eq(schema.contactLists.id, id)))
-    .returning();
+  await findScoped(ctx, schema.contactLists, id, "Contact list");
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query
+      .update(schema.contactLists)
+      .set({ ...input, updatedAt: new Date() })
+      .where(inScope(schema.contactLists, ctx.principal, eq(schema.contactLists.id, id)))
+      .returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("list.updated", { listId: id, fields: Object.keys(input) })),
+  ] as const);
   return requireFound(row, "Contact list", id);
 }
 
-export const deleteList = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.contactLists, id, "Contact list");
+export const deleteList = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.contactLists, id, "Contact list", { topic: "list.deleted", idKey: "listId" });
 
 /** Adds contacts; those already members are skipped. Every id must be a live contact of the project. */
 export async function addMembers(ctx: ServiceContext, listId: string, contactIds: string[]) {

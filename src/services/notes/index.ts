@@ -58,12 +58,15 @@ async function loadEditableNote(ctx: ServiceContext, id: string) {
 }
 
 export async function updateNote(ctx: ServiceContext, id: string, input: z.infer<typeof NoteUpdateInput>) {
-  await loadEditableNote(ctx, id);
-  const [row] = await ctx.db.query
-    .update(schema.notes)
-    .set({ ...input, updatedAt: sql`now()` })
-    .where(inScope(schema.notes, ctx.principal, eq(schema.notes.id, id)))
-    .returning();
+  const note = await loadEditableNote(ctx, id);
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query
+      .update(schema.notes)
+      .set({ ...input, updatedAt: sql`now()` })
+      .where(inScope(schema.notes, ctx.principal, eq(schema.notes.id, id)))
+      .returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.updated", { noteId: id, contactId: note.contactId, fields: Object.keys(input) })),
+  ] as const);
   return requireFound(row, "Note", id);
 }
 

@@ -1,7 +1,9 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
+import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
+import type { Topic } from "../../outbox/events";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
 import { inScope, type ScopedTable } from "./scope";
@@ -42,11 +44,20 @@ export function requireFound<T>(row: T | undefined, resource: string, id: string
   return row;
 }
 
-/** Deletes a row of the caller's project by id; absent or another tenant's is the same 404. */
-export async function deleteScoped<T extends Table>(ctx: ServiceContext, table: T, id: string, resource: string) {
-  const rows = await ctx.db.query
-    .delete(table as PgTable)
-    .where(inScope(table, ctx.principal, eq(table.id, id)))
-    .returning({ id: table.id });
-  requireFound(rows[0], resource, id);
+/**
+ * Deletes a row of the caller's project by id (absent or another tenant's: the same 404) and records `topic`
+ * in the same transaction — one HTTP batch after the existence check.
+ */
+export async function deleteScoped<T extends Table>(
+  ctx: ServiceContext,
+  table: T,
+  id: string,
+  resource: string,
+  event: { topic: Topic; idKey: string },
+) {
+  await findScoped(ctx, table, id, resource);
+  await ctx.db.batch([
+    ctx.db.query.delete(table as PgTable).where(inScope(table, ctx.principal, eq(table.id, id))),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event(event.topic, { [event.idKey]: id })),
+  ]);
 }

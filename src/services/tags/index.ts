@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
+import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
 import { deleteScoped, findScoped, requireFound } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
@@ -15,16 +16,24 @@ export const listTags = (ctx: ServiceContext) =>
   ctx.db.query.select().from(schema.tags).where(inScope(schema.tags, ctx.principal)).orderBy(asc(schema.tags.name));
 
 export async function createTag(ctx: ServiceContext, input: z.infer<typeof TagInput>) {
-  const [row] = await ctx.db.query.insert(schema.tags).values({ ...scopeValues(ctx.principal), ...input }).returning();
+  const id = uuidv7();
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query.insert(schema.tags).values({ id, ...scopeValues(ctx.principal), ...input }).returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("tag.created", { tagId: id, name: input.name })),
+  ] as const);
   return row!;
 }
 
 export async function updateTag(ctx: ServiceContext, id: string, input: Partial<z.infer<typeof TagInput>>) {
-  const [row] = await ctx.db.query.update(schema.tags).set(input).where(inScope(schema.tags, ctx.principal, eq(schema.tags.id, id))).returning();
+  await findScoped(ctx, schema.tags, id, "Tag");
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query.update(schema.tags).set(input).where(inScope(schema.tags, ctx.principal, eq(schema.tags.id, id))).returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("tag.updated", { tagId: id, fields: Object.keys(input) })),
+  ] as const);
   return requireFound(row, "Tag", id);
 }
 
-export const deleteTag = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.tags, id, "Tag");
+export const deleteTag = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.tags, id, "Tag", { topic: "tag.deleted", idKey: "tagId" });
 
 /** Attaching twice is a no-op (no second timeline row, no second event). */
 export async function attachTag(ctx: ServiceContext, contactId: string, tagId: string) {
