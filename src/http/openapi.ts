@@ -22,6 +22,7 @@ const errorDescriptions = {
   409: "Conflicts with existing data (duplicate unique value, reused Idempotency-Key)",
   413: "Request body too large",
   422: "Valid JSON that breaks a business rule (unknown referenced resource, …)",
+  429: "Too many attempts; see Retry-After",
 } as const;
 
 type ErrorStatus = keyof typeof errorDescriptions;

@@ -78,6 +78,19 @@ describe("auth", () => {
     expect(expiredErr.message).toMatch(/expired/i);
   });
 
+  it("limits password attempts per client and account with 429 and Retry-After", async () => {
+    const victim = await createTenantFixture(db);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await login({ email: victim.user.email, password: `guess-${i}` })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    const limited = await login({ email: victim.user.email, password: victim.password });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe("rate_limited");
+    expect(limited.headers.get("Retry-After")).toBe("60");
+    // Other accounts are not affected.
+    expect((await login({ email: t.user.email, password: t.password })).status).toBe(200);
+  });
+
   it("accepts API keys, records their last use, and rejects revoked ones", async () => {
     const key = await t.apiKey("readonly");
     expect(key.key).toMatch(/^vtr_/);

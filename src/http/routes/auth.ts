@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { AppError } from "../../lib/errors";
 import { login, logout, refresh } from "../../services/auth/login";
 import { requireAuth } from "../middleware/auth";
 import { errors, json, jsonBody, security } from "../openapi";
@@ -31,7 +32,7 @@ const loginRoute = createRoute({
   tags: ["Auth"],
   summary: "Exchange email + password for an access token (15 min) and a rotating refresh token",
   request: { body: jsonBody(LoginBody) },
-  responses: { 200: json(TokenPair, "Tokens"), ...errors(400, 401, 403) },
+  responses: { 200: json(TokenPair, "Tokens"), ...errors(400, 401, 403, 429) },
 });
 
 const refreshRoute = createRoute({
@@ -55,7 +56,17 @@ const logoutRoute = createRoute({
 });
 
 export const authRoutes = createRouter()
-  .openapi(loginRoute, async (c) => c.json(await login(c.var.db, c.var.config.JWT_SECRET, c.req.valid("json")), 200))
+  .openapi(loginRoute, async (c) => {
+    const body = c.req.valid("json");
+    // Guessing passwords costs a PBKDF2 per try on our side: cap tries per client address and account.
+    const client = c.req.header("cf-connecting-ip") ?? "unknown";
+    const { success } = await c.env.LOGIN_LIMITER.limit({ key: `${client}:${body.email.toLowerCase()}` });
+    if (!success) {
+      c.header("Retry-After", "60");
+      throw new AppError("rate_limited", "Too many login attempts; try again in a minute");
+    }
+    return c.json(await login(c.var.db, c.var.config.JWT_SECRET, body), 200);
+  })
   .openapi(refreshRoute, async (c) => c.json(await refresh(c.var.db, c.var.config.JWT_SECRET, c.req.valid("json").refreshToken), 200))
   .openapi(logoutRoute, async (c) => {
     await logout(c.var.db, c.req.valid("json").refreshToken, c.var.principal.actor.id);
