@@ -1,4 +1,4 @@
-import { lt, sql } from "drizzle-orm";
+import { and, isNotNull, lt, sql } from "drizzle-orm";
 import { schema } from "../db";
 import { databaseFor, parseConfig } from "../env";
 import { IDEMPOTENCY_TTL_HOURS } from "../http/middleware/idempotency";
@@ -8,7 +8,9 @@ import { expireIdleSessions } from "../services/sessions/expire";
 
 /**
  * Cron (every minute) — the safety nets: expire sessions whose room never got an alarm, publish outbox rows whose
- * after-commit publish did not happen (isolate died, queue hiccup), forget expired idempotency keys.
+ * after-commit publish did not happen (isolate died, queue hiccup) — and retention: idempotency keys after 24 h,
+ * published outbox rows after 7 days, dedupe records after 14 days (well past WAHA's and Stripe's retry windows),
+ * expired refresh tokens after 30 days.
  */
 export async function runScheduled(env: Env, ctx: ExecutionContext) {
   const config = parseConfig(env);
@@ -17,7 +19,12 @@ export async function runScheduled(env: Env, ctx: ExecutionContext) {
   try {
     const expired = await expireIdleSessions(db);
     const published = await publishOutbox(db, env.EVENTS, log, { olderThanMs: 10_000 });
-    await db.query.delete(schema.idempotencyKeys).where(lt(schema.idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`));
+    await db.batch([
+      db.query.delete(schema.idempotencyKeys).where(lt(schema.idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`)),
+      db.query.delete(schema.outbox).where(and(isNotNull(schema.outbox.publishedAt), lt(schema.outbox.publishedAt, sql`now() - interval '7 days'`))),
+      db.query.delete(schema.processedWebhookEvents).where(lt(schema.processedWebhookEvents.receivedAt, sql`now() - interval '14 days'`)),
+      db.query.delete(schema.refreshTokens).where(lt(schema.refreshTokens.expiresAt, sql`now() - interval '30 days'`)),
+    ]);
     if (expired.length || published.published || published.failed) log.info("scheduled run", { expiredSessions: expired.length, ...published });
     return { expiredSessions: expired.length, ...published };
   } finally {

@@ -122,4 +122,19 @@ describe("realtime over WebSockets", () => {
     expect(result.expiredSessions).toBeGreaterThanOrEqual(1);
     expect((await db.query.execute<{ status: string }>(sql`select status::text from sessions where id = ${first.body.sessionId}`)).rows[0]!.status).toBe("expired");
   });
+
+  it("the cron applies retention: old published outbox rows and dedupe records go, fresh ones stay", async () => {
+    const { rows } = await db.query.execute<{ old: string; fresh: string }>(sql`
+      with o as (insert into outbox (id, topic, payload, created_at, published_at) values
+        (gen_random_uuid(), 'contact.updated', '{}', now() - interval '8 days', now() - interval '8 days'),
+        (gen_random_uuid(), 'contact.updated', '{}', now(), now()) returning id, published_at)
+      select (select id::text from o where published_at < now() - interval '1 day') as old, (select id::text from o where published_at >= now() - interval '1 day') as fresh`);
+    await db.query.execute(sql`insert into processed_webhook_events (id, source, dedupe_key, event_type, created_at) values (gen_random_uuid(), 'test', ${`old-${rows[0]!.old}`}, 'x', now() - interval '15 days')`);
+    const ctx = createExecutionContext();
+    await runScheduled(env, ctx);
+    await waitOnExecutionContext(ctx);
+    const left = (await db.query.execute<{ id: string }>(sql`select id::text from outbox where id in (${rows[0]!.old}, ${rows[0]!.fresh})`)).rows.map((r) => r.id);
+    expect(left).toEqual([rows[0]!.fresh]);
+    expect((await db.query.execute(sql`select 1 from processed_webhook_events where dedupe_key = ${`old-${rows[0]!.old}`}`)).rows).toEqual([]);
+  });
 });
