@@ -28,6 +28,8 @@ export async function seedDemo(
       .from(schema.tenants)
       .where(eq(schema.tenants.id, opts.existing.tenant.id));
     if (tenant) {
+      // The sandbox's port follows PORT, which may differ from the run that seeded the channel.
+      await db.query.update(schema.channels).set({ baseUrl: opts.wahaUrl }).where(eq(schema.channels.id, opts.existing.channel.id));
       return { created: false, credentials: withBaseUrl(opts.existing, opts.baseUrl) };
     }
   }
