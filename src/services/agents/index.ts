@@ -4,7 +4,7 @@ import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { uuidv7 } from "../../lib/ids";
-import { deleteScoped, findScoped, requireFound } from "../shared/crud";
+import { deleteScoped, updateScoped } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
 export const AgentInput = z.object({
@@ -37,16 +37,8 @@ export async function createAgent(ctx: ServiceContext, input: z.infer<typeof Age
 }
 
 export async function updateAgent(ctx: ServiceContext, id: string, input: z.infer<typeof AgentUpdateInput>) {
-  await Promise.all([findScoped(ctx, schema.agents, id, "Agent"), assertMember(ctx, input.userId)]);
-  const [[row]] = await ctx.db.batch([
-    ctx.db.query
-      .update(schema.agents)
-      .set({ ...input, updatedAt: new Date() })
-      .where(inScope(schema.agents, ctx.principal, eq(schema.agents.id, id)))
-      .returning(),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("agent.updated", { agentId: id, fields: Object.keys(input) })),
-  ] as const);
-  return requireFound(row, "Agent", id);
+  await assertMember(ctx, input.userId);
+  return updateScoped(ctx, schema.agents, id, "Agent", input, { topic: "agent.updated", idKey: "agentId" });
 }
 
 export const deleteAgent = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.agents, id, "Agent", { topic: "agent.deleted", idKey: "agentId" });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { schema } from "../../db";
 import { randomToken } from "../../lib/crypto";
 import type { ServiceContext } from "../context";
-import { deleteScoped, findScoped, requireFound } from "../shared/crud";
+import { deleteScoped, findScoped, requireFound, updateScoped } from "../shared/crud";
 import { inScope } from "../shared/scope";
 import { forgetWebhookChannel } from "../whatsapp/channel-lookup";
 import { createChannel } from "./create";
@@ -44,16 +44,8 @@ export const addChannel = (ctx: ServiceContext, input: z.infer<typeof ChannelInp
 
 export async function updateChannel(ctx: ServiceContext, id: string, input: z.infer<typeof ChannelUpdateInput>) {
   forgetWebhookChannel(id);
-  await findScoped(ctx, schema.channels, id, "Channel");
-  const [[row]] = await ctx.db.batch([
-    ctx.db.query
-      .update(schema.channels)
-      .set({ ...input, ...(input.baseUrl ? { baseUrl: input.baseUrl.replace(/\/+$/, "") } : {}), updatedAt: new Date() })
-      .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
-      .returning(),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("channel.updated", { channelId: id, fields: Object.keys(input) })),
-  ] as const);
-  return requireFound(row, "Channel", id);
+  const changes = { ...input, ...(input.baseUrl ? { baseUrl: input.baseUrl.replace(/\/+$/, "") } : {}) };
+  return updateScoped(ctx, schema.channels, id, "Channel", changes, { topic: "channel.updated", idKey: "channelId" });
 }
 
 /** Returns the new secret once; WAHA must be reconfigured with it. */

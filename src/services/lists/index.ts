@@ -5,7 +5,7 @@ import { uuidv7 } from "../../lib/ids";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
-import { deleteScoped, findScoped, requireFound, type PageQuery } from "../shared/crud";
+import { deleteScoped, findScoped, requireFound, updateScoped, type PageQuery } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
 export const ListInput = z.object({
@@ -24,16 +24,7 @@ export async function createList(ctx: ServiceContext, input: z.infer<typeof List
 }
 
 export async function updateList(ctx: ServiceContext, id: string, input: Partial<z.infer<typeof ListInput>>) {
-  await findScoped(ctx, schema.contactLists, id, "Contact list");
-  const [[row]] = await ctx.db.batch([
-    ctx.db.query
-      .update(schema.contactLists)
-      .set({ ...input, updatedAt: new Date() })
-      .where(inScope(schema.contactLists, ctx.principal, eq(schema.contactLists.id, id)))
-      .returning(),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("list.updated", { listId: id, fields: Object.keys(input) })),
-  ] as const);
-  return requireFound(row, "Contact list", id);
+  return updateScoped(ctx, schema.contactLists, id, "Contact list", input, { topic: "list.updated", idKey: "listId" });
 }
 
 export const deleteList = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.contactLists, id, "Contact list", { topic: "list.deleted", idKey: "listId" });

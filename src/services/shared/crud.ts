@@ -45,6 +45,31 @@ export function requireFound<T>(row: T | undefined, resource: string, id: string
 }
 
 /**
+ * Updates a row of the caller's project by id (absent or another tenant's: the same 404) and records `topic` with
+ * the changed field names in the same transaction — one HTTP batch after the existence check.
+ */
+export async function updateScoped<T extends Table>(
+  ctx: ServiceContext,
+  table: T,
+  id: string,
+  resource: string,
+  changes: Record<string, unknown>,
+  event: { topic: Topic; idKey: string },
+): Promise<T["$inferSelect"]> {
+  await findScoped(ctx, table, id, resource);
+  const stamp = "updatedAt" in table ? { updatedAt: new Date() } : {};
+  const [rows] = await ctx.db.batch([
+    ctx.db.query
+      .update(table as PgTable)
+      .set({ ...changes, ...stamp } as never)
+      .where(inScope(table, ctx.principal, eq(table.id, id)))
+      .returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event(event.topic, { [event.idKey]: id, fields: Object.keys(changes) })),
+  ] as const);
+  return requireFound((rows as T["$inferSelect"][])[0], resource, id);
+}
+
+/**
  * Deletes a row of the caller's project by id (absent or another tenant's: the same 404) and records `topic`
  * in the same transaction — one HTTP batch after the existence check.
  */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { schema } from "../../db";
 import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
-import { deleteScoped, findScoped, requireFound } from "../shared/crud";
+import { deleteScoped, findScoped, requireFound, updateScoped } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
 
@@ -25,12 +25,7 @@ export async function createTag(ctx: ServiceContext, input: z.infer<typeof TagIn
 }
 
 export async function updateTag(ctx: ServiceContext, id: string, input: Partial<z.infer<typeof TagInput>>) {
-  await findScoped(ctx, schema.tags, id, "Tag");
-  const [[row]] = await ctx.db.batch([
-    ctx.db.query.update(schema.tags).set(input).where(inScope(schema.tags, ctx.principal, eq(schema.tags.id, id))).returning(),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("tag.updated", { tagId: id, fields: Object.keys(input) })),
-  ] as const);
-  return requireFound(row, "Tag", id);
+  return updateScoped(ctx, schema.tags, id, "Tag", input, { topic: "tag.updated", idKey: "tagId" });
 }
 
 export const deleteTag = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.tags, id, "Tag", { topic: "tag.deleted", idKey: "tagId" });
