@@ -12,6 +12,8 @@ export interface AppEnv {
     config: Config;
     db: Database;
     principal: Principal;
+    /** Outbox ids committed outside a service context (e.g. by the webhook ingestion); published after the response. */
+    committedEvents: string[];
     /** Set by `requireAuth`: the context every service call of this request receives. */
     svc: ServiceContext;
   };

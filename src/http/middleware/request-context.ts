@@ -24,6 +24,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("log", log);
   const db = databaseFor(config);
   c.set("db", db);
+  c.set("committedEvents", []);
 
   const started = Date.now();
   try {
@@ -36,7 +37,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     }
   } finally {
     // Publish exactly the events this request committed, after the response; the cron sweep is the safety net.
-    const committed = c.var.svc?.outbox.takeWritten() ?? [];
+    const committed = [...(c.var.svc?.outbox.takeWritten() ?? []), ...c.var.committedEvents];
     afterResponse(c.executionCtx, async () => {
       if (committed.length) await publishOutbox(db, c.env.EVENTS, log, { ids: committed }).catch((err) => log.warn("outbox publish failed", { err }));
       await db.close().catch((err) => log.warn("closing database pool failed", { err }));

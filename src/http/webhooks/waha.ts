@@ -2,10 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { hmacHex, timingSafeEqual } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { WahaEnvelope } from "../../integrations/waha/payloads";
-import { publishOutbox } from "../../outbox/publisher";
 import { loadWebhookChannel } from "../../services/whatsapp/channel-lookup";
 import { handleWahaEvent } from "../../services/whatsapp/handle-event";
-import { afterResponse } from "../after-response";
 import { errors, json } from "../openapi";
 import { createRouter } from "../router";
 
@@ -54,10 +52,8 @@ export const wahaWebhookRoutes = createRouter().openapi(route, async (c) => {
   }
 
   const result = await handleWahaEvent(db, channel, envelope, log.child({ channelId: channel.id, event: envelope.event, eventId: envelope.id }));
-  if (result.outboxIds.length) {
-    afterResponse(c.executionCtx, () => publishOutbox(db, c.env.EVENTS, log, { ids: result.outboxIds }).catch((err) => log.warn("outbox publish failed", { err })));
-  }
-  const { outboxIds: _published, ...rest } = result;
+  const { outboxIds, ...rest } = result;
+  c.var.committedEvents.push(...outboxIds);
   return c.json({ ok: true as const, ...rest }, 200);
 });
 
