@@ -1,20 +1,15 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
+import { findScoped } from "../shared/crud";
 import { inScope } from "../shared/scope";
 
 export type ContactRow = typeof schema.contacts.$inferSelect;
 
 /** Loads a live contact of the caller's project; anything else (other tenant, deleted, absent) is 404. */
-export async function loadContact(ctx: ServiceContext, id: string): Promise<ContactRow> {
-  const [row] = await ctx.db.query
-    .select()
-    .from(schema.contacts)
-    .where(inScope(schema.contacts, ctx.principal, eq(schema.contacts.id, id)));
-  if (!row || row.deletedAt) throw AppError.notFound("Contact", id);
-  return row;
-}
+export const loadContact = (ctx: ServiceContext, id: string): Promise<ContactRow> =>
+  findScoped(ctx, schema.contacts, id, "Contact", isNull(schema.contacts.deletedAt));
 
 /** The `user` role works the contacts assigned to them (through their agent) and unassigned ones. */
 export async function assertCanWorkContact(ctx: ServiceContext, contact: ContactRow): Promise<void> {
