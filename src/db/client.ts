@@ -38,6 +38,8 @@ export interface Database {
   readonly query: Executor;
   batch: NeonHttpDatabase<Schema>["batch"];
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** True for the handle `withTransaction` gives nested services: everything on it joins one open transaction. */
+  readonly inTransaction: boolean;
   /** WebSocket round trips are only opened on demand; this tells whether this request opened any. */
   readonly usedPool: boolean;
   /** Database round trips made through this handle (HTTP calls, WebSocket connects and statements). */
@@ -93,6 +95,7 @@ export function createDatabase(config: DatabaseConfig): Database {
       const ws = drizzleWs({ client: getPool(), schema });
       return ws.transaction((tx) => fn(tx as unknown as Transaction));
     },
+    inTransaction: false,
     get usedPool() {
       return pool !== undefined;
     },

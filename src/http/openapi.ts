@@ -25,7 +25,7 @@ const errorDescriptions = {
   429: "Too many attempts; see Retry-After",
 } as const;
 
-type ErrorStatus = keyof typeof errorDescriptions;
+export type ErrorStatus = keyof typeof errorDescriptions;
 
 /** The error responses a route can produce, documented with the shared error shape. */
 export function errors(...statuses: ErrorStatus[]) {

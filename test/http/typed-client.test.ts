@@ -17,7 +17,7 @@ describe("typed clients (hc)", () => {
     expect(created.status).toBe(201);
     if (created.status !== 201) return;
     const contact = await created.json();
-    const res = await contacts[":id"].$get({ param: { id: contact.id } });
+    const res = await contacts[":contactId"].$get({ param: { contactId: contact.id } });
     expect(res.status).toBe(200);
     if (res.status === 200) expect((await res.json()).phone).toBe("5511955550000");
     const conversations = hc<ConversationsApi>("http://crm.test/api/v1", options);

@@ -1,9 +1,8 @@
 import { z } from "zod";
-
-export const identifierKinds = ["phone", "wa_c_us", "wa_lid", "wa_group", "email"] as const;
+import { identifierKindEnum } from "../../db/schema/enums";
 
 export const IdentifierInput = z.object({
-  kind: z.enum(identifierKinds),
+  kind: z.enum(identifierKindEnum.enumValues),
   value: z.string().trim().min(1).max(200),
 });
 
@@ -25,14 +24,14 @@ export const ContactCreateInput = z.object({
 });
 export type ContactCreateInput = z.infer<typeof ContactCreateInput>;
 
-export const ContactUpdateInput = ContactCreateInput.omit({ identifiers: true, customFields: true })
+/** The changeable fields of a contact; the update verb adds the id and the "at least one field" rule. */
+export const ContactFields = ContactCreateInput.omit({ identifiers: true, customFields: true })
   .extend({
     /** Merged into the existing custom fields; a key set to null is removed. */
     customFields: z.record(z.string().max(100), z.unknown()).optional(),
   })
-  .partial()
-  .refine((v) => Object.keys(v).length > 0, "at least one field must be given");
-export type ContactUpdateInput = z.infer<typeof ContactUpdateInput>;
+  .partial();
+export type ContactUpdateInput = z.infer<typeof ContactFields>;
 
 export const ContactListQuery = z.object({
   q: z.string().trim().min(1).max(200).optional(),
