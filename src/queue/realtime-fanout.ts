@@ -1,6 +1,5 @@
-import { eq } from "drizzle-orm";
-import { schema } from "../db";
 import type { OutboxMessage } from "../outbox/events";
+import { expireIfIdle } from "../services/sessions/expire";
 import type { TopicHandler } from "./consumer";
 
 /**
@@ -17,13 +16,10 @@ export const fanOut: TopicHandler = async (message, c) => {
   const room = c.env.SESSION_ROOM.get(c.env.SESSION_ROOM.idFromName(sessionId));
   await room.publish(message.topic, event, message.id);
   if (isActivity(message)) {
-    const [session] = await c.db.query
-      .select({ status: schema.sessions.status, lastActivityAt: schema.sessions.lastActivityAt, timeoutMinutes: schema.sessions.timeoutMinutes })
-      .from(schema.sessions)
-      .where(eq(schema.sessions.id, sessionId));
-    if (session?.status === "active") {
-      await room.watch({ sessionId, tenantId, projectId }, session.lastActivityAt.getTime() + session.timeoutMinutes * 60_000);
-    }
+    // The expiry rule reports when an active session will expire (and expires one already idle).
+    const expiry = await expireIfIdle(c.db, { sessionId, tenantId, projectId });
+    if (expiry.state === "active") await room.watch({ sessionId, tenantId, projectId }, new Date(expiry.expires_at).getTime());
+    if (expiry.state === "expired") c.svc.outbox.track(expiry.outbox_id);
   }
 };
 

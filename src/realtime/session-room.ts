@@ -1,7 +1,7 @@
 import { databaseFor, parseConfig } from "../env";
 import { createLogger } from "../lib/logger";
 import { publishOutbox } from "../outbox/publisher";
-import { expireIdleSession } from "../services/sessions/expire";
+import { expireIfIdle } from "../services/sessions/expire";
 import { EventStream } from "./event-stream";
 
 interface SessionState {
@@ -32,15 +32,17 @@ export class SessionRoom extends EventStream {
     const log = createLogger({ durableObject: "SessionRoom", sessionId: state.sessionId }, config.LOG_LEVEL);
     const db = databaseFor(config);
     try {
-      const result = await expireIdleSession(db, state);
-      if (result.outcome === "active") {
+      const result = await expireIfIdle(db, state);
+      if (result.state === "active") {
         // Activity the room did not see (e.g. a REST send): wait out the rest of the timeout.
-        await this.ctx.storage.setAlarm(result.expiresAt.getTime());
+        await this.ctx.storage.setAlarm(new Date(result.expires_at).getTime());
         return;
       }
-      if (result.outcome === "expired") {
-        await publishOutbox(db, this.env.EVENTS, log, { ids: result.outboxIds });
-        await this.publish("session.ended", { sessionId: state.sessionId, status: "expired", reason: "inactivity" });
+      if (result.state === "expired") {
+        // Shown here at once and published for every other consumer; the queue's copy carries the same outbox id,
+        // so this room shows the event once.
+        await this.publish("session.ended", { ...result.payload, topic: "session.ended" }, result.outbox_id);
+        await publishOutbox(db, this.env.EVENTS, log, { ids: [result.outbox_id] });
       }
     } finally {
       await db.close();

@@ -10,8 +10,10 @@ export interface ServiceContext {
   log: Logger;
   /** Domain events written by this call; the transport publishes them after commit. */
   outbox: OutboxWriter;
+  /** Where this deployment is reachable from outside (webhook URLs shown to admins), when configured. */
+  publicBaseUrl?: string;
 }
 
-export function createServiceContext(db: Database, principal: Principal, log: Logger): ServiceContext {
-  return { db, principal, log, outbox: new OutboxWriter({ tenantId: principal.tenantId, projectId: principal.projectId }) };
+export function createServiceContext(db: Database, principal: Principal, log: Logger, publicBaseUrl?: string): ServiceContext {
+  return { db, principal, log, outbox: new OutboxWriter({ tenantId: principal.tenantId, projectId: principal.projectId }), publicBaseUrl };
 }

@@ -80,36 +80,36 @@ describe("security matrix over every documented route", () => {
   it("treats tenant B's resources as missing for tenant A's admin on every route with an id", async () => {
     const bIds = await arrangeTenantB(b);
     const bodies: Record<string, unknown> = {
-      "PATCH /api/v1/contacts/{id}": { name: "pwned" },
-      "POST /api/v1/contacts/{id}/identifiers": { kind: "email", value: "pwned@example.test" },
-      "PATCH /api/v1/tags/{id}": { name: "pwned" },
-      "POST /api/v1/contacts/{id}/tags": { tagId: bIds.tagId },
-      "POST /api/v1/contacts/{id}/notes": { body: "pwned" },
-      "PATCH /api/v1/notes/{id}": { body: "pwned" },
-      "PATCH /api/v1/contact-lists/{id}": { name: "pwned" },
-      "POST /api/v1/contact-lists/{id}/members": { contactIds: [bIds.contactId] },
-      "PATCH /api/v1/agents/{id}": { name: "pwned" },
-      "PATCH /api/v1/pipelines/{id}": { name: "pwned" },
-      "POST /api/v1/pipelines/{id}/stages": { name: "pwned" },
-      "PATCH /api/v1/pipelines/{id}/stages/{stageId}": { name: "pwned" },
-      "PUT /api/v1/pipelines/{id}/stages/order": { stageIds: [bIds.stageId] },
-      "PUT /api/v1/contacts/{id}/stage": { stageId: bIds.stageId },
-      "PATCH /api/v1/channels/{id}": { name: "pwned" },
-      "POST /api/v1/sessions/{id}/close": {},
-      "PATCH /api/v1/members/{id}": { role: "readonly" },
+      "PATCH /api/v1/contacts/{contactId}": { name: "pwned" },
+      "POST /api/v1/contacts/{contactId}/identifiers": { kind: "email", value: "pwned@example.test" },
+      "PATCH /api/v1/tags/{tagId}": { name: "pwned" },
+      "POST /api/v1/contacts/{contactId}/tags": { tagId: bIds.tagId },
+      "POST /api/v1/contacts/{contactId}/notes": { body: "pwned" },
+      "PATCH /api/v1/notes/{noteId}": { body: "pwned" },
+      "PATCH /api/v1/contact-lists/{listId}": { name: "pwned" },
+      "POST /api/v1/contact-lists/{listId}/members": { contactIds: [bIds.contactId] },
+      "PATCH /api/v1/agents/{agentId}": { name: "pwned" },
+      "PATCH /api/v1/pipelines/{pipelineId}": { name: "pwned" },
+      "POST /api/v1/pipelines/{pipelineId}/stages": { name: "pwned" },
+      "PATCH /api/v1/pipelines/{pipelineId}/stages/{stageId}": { name: "pwned" },
+      "PUT /api/v1/pipelines/{pipelineId}/stages/order": { stageIds: [bIds.stageId] },
+      "PUT /api/v1/contacts/{contactId}/stage": { stageId: bIds.stageId },
+      "PATCH /api/v1/channels/{channelId}": { name: "pwned" },
+      "POST /api/v1/sessions/{sessionId}/close": {},
+      "PATCH /api/v1/members/{memberId}": { role: "readonly" },
     };
-    const idFor: Record<string, string> = {
-      contacts: bIds.contactId, tags: bIds.tagId, notes: bIds.noteId, "contact-lists": bIds.listId, agents: bIds.agentId,
-      pipelines: bIds.pipelineId, channels: bIds.channelId, sessions: bIds.sessionId, members: bIds.membershipId, "api-keys": bIds.apiKeyId,
-      "dead-letters": bIds.deadLetterId,
+    // Path parameters are named after the verb input field they fill, i.e. after the resource they address.
+    const ids: Record<string, string> = {
+      contactId: bIds.contactId, identifierId: bIds.identifierId, tagId: bIds.tagId, noteId: bIds.noteId, listId: bIds.listId,
+      agentId: bIds.agentId, pipelineId: bIds.pipelineId, stageId: bIds.stageId, channelId: bIds.channelId, sessionId: bIds.sessionId,
+      memberId: bIds.membershipId, apiKeyId: bIds.apiKeyId, deadLetterId: bIds.deadLetterId,
     };
-    const withId = ops.filter((o) => o.permission && o.path.includes("{id}"));
+    const withId = ops.filter((o) => o.permission && /\{\w+\}/.test(o.path));
     expect(withId.length).toBeGreaterThan(35);
     for (const op of withId) {
-      const collection = op.path.split("/")[3]!;
-      const path = fill(op.path, {
-        id: idFor[collection]!, tagId: bIds.tagId, stageId: bIds.stageId, contactId: bIds.contactId, identifierId: bIds.identifierId,
-      });
+      // A new parameter name must get a tenant-B id here, or its route would only be tried with random ids.
+      for (const [, name] of op.path.matchAll(/\{(\w+)\}/g)) expect(ids, `${op.method} ${op.path}`).toHaveProperty(name!);
+      const path = fill(op.path, ids);
       const body = op.method === "GET" || op.method === "DELETE" ? undefined : (bodies[`${op.method} ${op.path}`] ?? {});
       const res = await api(path, { method: op.method, token: a.keys.admin, body });
       expect(res.status, `${op.method} ${path} ${JSON.stringify(res.body)}`).toBe(404);

@@ -21,7 +21,7 @@ describe("typed clients (hc)", () => {
     expect(res.status).toBe(200);
     if (res.status === 200) expect((await res.json()).phone).toBe("5511955550000");
     const conversations = hc<ConversationsApi>("http://crm.test/api/v1", options);
-    const timeline = await conversations.contacts[":id"].timeline.$get({ param: { id: contact.id }, query: {} });
+    const timeline = await conversations.contacts[":contactId"].timeline.$get({ param: { contactId: contact.id }, query: {} });
     expect(timeline.status).toBe(200);
     if (timeline.status === 200) expect((await timeline.json()).data.map((e) => e.type)).toEqual(["contact.created"]);
   });

@@ -44,6 +44,7 @@ describe("tags, notes, lists, agents", () => {
     // The user key did not write the admin's note.
     expectError(await api(`/api/v1/notes/${pinned.body.id}`, { token: t.keys.user, method: "PATCH", body: { body: "mine now" } }), 403, "forbidden");
     expect((await api(`/api/v1/notes/${note.body.id}`, { token: t.keys.user, method: "PATCH", body: { pinned: true } })).body.pinned).toBe(true);
+    expectError(await api(`/api/v1/notes/${note.body.id}`, { token: t.keys.user, method: "PATCH", body: {} }), 400, "invalid_request");
     expect((await api(`/api/v1/notes/${pinned.body.id}`, { token: t.keys.manager, method: "DELETE" })).status).toBe(204);
   });
 
@@ -78,6 +79,8 @@ describe("tags, notes, lists, agents", () => {
     expectError(await api(`/api/v1/contacts/${contactId}`, { token: t.keys.user, method: "PATCH", body: { name: "x" } }), 403, "forbidden");
     const page = await api("/api/v1/agents", { token: t.keys.readonly });
     expect(page.body.data.map((a: any) => a.name)).toEqual(["Admin", "Sales bot"]);
+    expect((await api("/api/v1/agents?kind=ai&limit=5", { token: t.keys.readonly })).body.data.map((a: any) => a.name)).toEqual(["Sales bot"]);
+    expectError(await api("/api/v1/agents?kind=robot", { token: t.keys.readonly }), 400, "invalid_request");
     expect((await api(`/api/v1/agents/${ai.body.id}`, { token: t.keys.manager, method: "PATCH", body: { active: false } })).body.active).toBe(false);
     const { rows } = await db.query.execute<{ type: string }>(sql`select type from contact_events where contact_id = ${contactId} and type = 'contact.assigned'`);
     expect(rows).toHaveLength(1);

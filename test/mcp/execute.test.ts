@@ -53,7 +53,7 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
       expect(res.status, `${name} ${JSON.stringify(res.body)}`).toBe(404);
     }
     const sessions = await execute(w.t.keys.admin, "get_sessions", { contact_id: b.contact.id });
-    expect(sessions.body.result.data).toEqual([]);
+    expect(sessions.body.result).toEqual({ sessions: [], next_cursor: null });
     expect((await api(`/api/v1/contacts/${b.contact.id}`, { token: b.t.keys.admin })).body.name).toBe("Mariana Lima");
   });
 

@@ -43,19 +43,19 @@ export async function arrangeWorld() {
 export function toolCases(w: World): [string, Record<string, unknown>, (result: any) => void][] {
   const stage = w.pipeline.stages;
   return [
-    ["get_contacts", { query: "Mariana" }, (r) => expect(r.data.map((c: any) => c.id)).toEqual([w.contact.id])],
-    ["get_contact", { contact_id: w.contact.id }, (r) => expect(r.tags.map((t: any) => t.name)).toEqual(["VIP"])],
-    ["get_contact_lists", {}, (r) => expect(r.data.map((l: any) => l.name)).toEqual(["Campanha"])],
-    ["get_list_contacts", { list_id: w.list.id }, (r) => expect(r.data.map((c: any) => c.id)).toEqual([w.contact.id])],
+    ["get_contacts", { query: "Mariana" }, (r) => expect(r.contacts.map((c: any) => c.id)).toEqual([w.contact.id])],
+    ["get_contact", { contact_id: w.contact.id }, (r) => expect(r.contact.tags.map((t: any) => t.name)).toEqual(["VIP"])],
+    ["get_contact_lists", {}, (r) => expect(r.lists.map((l: any) => l.name)).toEqual(["Campanha"])],
+    ["get_list_contacts", { list_id: w.list.id }, (r) => expect(r.contacts.map((c: any) => c.id)).toEqual([w.contact.id])],
     ["get_pipelines", {}, (r) => expect(r.pipelines[0].stages.map((s: any) => s.name)).toEqual(["Novo", "Qualificado", "Ganho"])],
     ["get_channels", {}, (r) => expect(r.channels.map((c: any) => c.id)).toEqual([w.channel.id])],
-    ["get_agents", { kind: "ai" }, (r) => expect(r.data.map((a: any) => a.name)).toEqual(["Atendente IA"])],
-    ["get_sessions", { contact_id: w.contact.id }, (r) => expect(r.data.map((s: any) => s.id)).toEqual([w.sessionId])],
-    ["get_messages", { session_id: w.sessionId, order: "asc", limit: 50 }, (r) => expect(r.data.map((m: any) => m.direction)).toEqual(["inbound", "inbound", "inbound", "outbound", "inbound"])],
-    ["get_contact_events", { contact_id: w.contact.id }, (r) => expect(r.data.map((e: any) => e.type)).toContain("tag.added")],
+    ["get_agents", { kind: "ai" }, (r) => expect(r.agents.map((a: any) => a.name)).toEqual(["Atendente IA"])],
+    ["get_sessions", { contact_id: w.contact.id }, (r) => expect(r.sessions.map((s: any) => s.id)).toEqual([w.sessionId])],
+    ["get_messages", { session_id: w.sessionId, order: "asc", limit: 50 }, (r) => expect(r.messages.map((m: any) => m.direction)).toEqual(["inbound", "inbound", "inbound", "outbound", "inbound"])],
+    ["get_contact_events", { contact_id: w.contact.id }, (r) => expect(r.events.map((e: any) => e.type)).toContain("tag.added")],
     ["list_message_groups", { session_id: w.sessionId, window_seconds: 60 }, (r) => {
-      expect(r.groups.map((g: any) => g.messageCount)).toEqual([3, 1]);
-      expect(r.groups[0]).toMatchObject({ groupId: w.firstMessageId, contentTypes: ["text", "image"], text: "Oi\nqueria saber o preço" });
+      expect(r.groups.map((g: any) => g.message_count)).toEqual([3, 1]);
+      expect(r.groups[0]).toMatchObject({ group_id: w.firstMessageId, content_types: ["text", "image"], text: "Oi\nqueria saber o preço" });
     }],
     ["get_message_group", { group_id: w.firstMessageId, window_seconds: 60 }, (r) => {
       expect(r.messages).toHaveLength(3);
@@ -71,14 +71,14 @@ export function toolCases(w: World): [string, Record<string, unknown>, (result: 
       expect(r.avg_reply_seconds).toBeGreaterThan(0);
     }],
     ["compare_agents", { agent_ids: [w.agent.id, w.human.id] }, (r) => expect(r.agents.map((a: any) => a.messages_sent)).toEqual([1, 0])],
-    ["update_contact", { contact_id: w.contact.id, custom_fields: { budget: 5000 } }, (r) => expect(r.customFields).toEqual({ budget: 5000 })],
-    ["update_pipeline_stage", { contact_id: w.contact.id, stage_id: stage[1].id, reason: "interested" }, (r) => expect(r).toMatchObject({ changed: true, stageId: stage[1].id })],
-    ["assign_to_agent", { contact_id: w.contact.id, agent_id: w.agent.id, session_id: w.sessionId }, (r) => expect(r.assignedAgentId).toBe(w.agent.id)],
+    ["update_contact", { contact_id: w.contact.id, custom_fields: { budget: 5000 } }, (r) => expect(r.contact.custom_fields).toEqual({ budget: 5000 })],
+    ["update_pipeline_stage", { contact_id: w.contact.id, stage_id: stage[1].id, reason: "interested" }, (r) => expect(r).toMatchObject({ changed: true, stage_id: stage[1].id })],
+    ["assign_to_agent", { contact_id: w.contact.id, agent_id: w.agent.id, session_id: w.sessionId }, (r) => expect(r.assigned_agent_id).toBe(w.agent.id)],
     ["qualify_lead", { contact_id: w.contact.id, qualification: "hot", score: 90, reason: "asked for price" }, (r) => expect(r).toMatchObject({ qualification: "hot", score: 90 })],
-    ["create_note", { contact_id: w.contact.id, body: "Cliente quer desconto" }, (r) => expect(r.body).toBe("Cliente quer desconto")],
-    ["add_tag", { contact_id: w.contact.id, tag_name: "Quente" }, (r) => expect(r.name).toBe("Quente")],
-    ["add_to_list", { list_id: w.list.id, contact_ids: [w.other.id] }, (r) => expect(r).toEqual({ added: 1, alreadyMembers: 0 })],
-    ["send_message", { contact_id: w.contact.id, text: "Posso ajudar em algo mais?", agent_id: w.agent.id }, (r) => expect(r).toMatchObject({ status: "queued", sentByAgentId: w.agent.id })],
+    ["create_note", { contact_id: w.contact.id, body: "Cliente quer desconto" }, (r) => expect(r.note.body).toBe("Cliente quer desconto")],
+    ["add_tag", { contact_id: w.contact.id, tag_name: "Quente" }, (r) => expect(r.tag.name).toBe("Quente")],
+    ["add_to_list", { list_id: w.list.id, contact_ids: [w.other.id] }, (r) => expect(r).toEqual({ added: 1, already_members: 0 })],
+    ["send_message", { contact_id: w.contact.id, text: "Posso ajudar em algo mais?", agent_id: w.agent.id }, (r) => expect(r.message).toMatchObject({ status: "queued", sent_by_agent_id: w.agent.id })],
   ];
 }
 

@@ -21,12 +21,29 @@ describe("dead-letter queue", () => {
     const channel = await t.channel();
     await configureSandbox({ name: channel.wahaSession });
     const contact = (await api("/api/v1/contacts", { token: t.keys.admin, body: { name: "DLQ", phone: "+55 11 96666-0000" } })).body;
-    const queued = (await api("/api/v1/messages", { token: t.keys.user, body: { contactId: contact.id, channelId: channel.id, text: "second chance" } })).body;
+    const queued = (
+      await api("/api/v1/messages", { token: t.keys.user, body: { contactId: contact.id, channelId: channel.id, text: "second chance" } })
+    ).body;
     // Let the live pipeline settle, then pretend the event had failed every retry instead.
-    await expect.poll(async () => (await db.query.execute<{ status: string }>(sql`select status::text from messages where id = ${queued.id}`)).rows[0]!.status, { timeout: 15_000 }).toBe("sent");
+    await expect
+      .poll(
+        async () =>
+          (await db.query.execute<{ status: string }>(sql`select status::text from messages where id = ${queued.id}`)).rows[0]!.status,
+        { timeout: 15_000 },
+      )
+      .toBe("sent");
     await db.query.execute(sql`update messages set status = 'queued', channel_message_id = null where id = ${queued.id}`);
-    const [outbox] = (await db.query.execute<any>(sql`select * from outbox where topic = 'message.queued' and payload->>'messageId' = ${queued.id}`)).rows;
-    const body: OutboxMessage = { id: outbox.id, topic: "message.queued", tenantId: t.tenant.id, projectId: t.project.id, payload: outbox.payload, createdAt: new Date().toISOString() };
+    const [outbox] = (
+      await db.query.execute<any>(sql`select * from outbox where topic = 'message.queued' and payload->>'messageId' = ${queued.id}`)
+    ).rows;
+    const body: OutboxMessage = {
+      id: outbox.id,
+      topic: "message.queued",
+      tenantId: t.tenant.id,
+      projectId: t.project.id,
+      payload: outbox.payload,
+      createdAt: new Date().toISOString(),
+    };
     const batch = createMessageBatch<OutboxMessage>("ventros-events-dlq", [{ id: "dlq-1", timestamp: new Date(), attempts: 1, body }]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
@@ -40,8 +57,20 @@ describe("dead-letter queue", () => {
     const replayed = await api(`/api/v1/dead-letters/${letter.id}/replay`, { token: t.keys.admin, method: "POST" });
     expect(replayed.status).toBe(200);
     expect(replayed.body.replayCount).toBe(1);
-    await expect.poll(async () => (await db.query.execute<{ status: string }>(sql`select status::text from messages where id = ${queued.id}`)).rows[0]!.status, { timeout: 15_000 }).toBe("sent");
+    const { rows: replayEvents } = await db.query.execute<{ payload: unknown }>(
+      sql`select payload from outbox where topic = 'dead_letter.replayed' and payload->>'deadLetterId' = ${letter.id}`,
+    );
+    expect(replayEvents.map((r) => r.payload)).toEqual([{ deadLetterId: letter.id, outboxId: outbox.id, topic: "message.queued" }]);
+    await expect
+      .poll(
+        async () =>
+          (await db.query.execute<{ status: string }>(sql`select status::text from messages where id = ${queued.id}`)).rows[0]!.status,
+        { timeout: 15_000 },
+      )
+      .toBe("sent");
     expect(await sentTo(channel.wahaSession)).toHaveLength(2);
-    expect((await api("/api/v1/dead-letters?pending=true", { token: t.keys.admin })).body.data.find((d: any) => d.outboxId === outbox.id)).toBeUndefined();
+    expect(
+      (await api("/api/v1/dead-letters?pending=true", { token: t.keys.admin })).body.data.find((d: any) => d.outboxId === outbox.id),
+    ).toBeUndefined();
   });
 });

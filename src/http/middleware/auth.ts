@@ -12,6 +12,6 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (background) c.executionCtx.waitUntil(background.catch((err) => c.var.log.warn("auth background work failed", { err })));
   c.set("principal", principal);
   c.set("log", c.var.log.child({ tenantId: principal.tenantId, projectId: principal.projectId, actor: principal.actor.id }));
-  c.set("svc", createServiceContext(c.var.db, principal, c.var.log));
+  c.set("svc", createServiceContext(c.var.db, principal, c.var.log, c.var.config.PUBLIC_BASE_URL));
   await next();
 });

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
+import { agentKindEnum } from "../../db/schema/enums";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { uuidv7 } from "../../lib/ids";
@@ -8,7 +9,7 @@ import { deleteScoped, updateScoped } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
 export const AgentInput = z.object({
-  kind: z.enum(["human", "ai"]),
+  kind: z.enum(agentKindEnum.enumValues),
   name: z.string().trim().min(1).max(120),
   /** For human agents: the CRM user behind the agent (must be a member of the project). */
   userId: z.uuid().nullish(),

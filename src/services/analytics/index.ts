@@ -11,18 +11,18 @@ const Period = {
 };
 
 export const LeadsCountInput = z.object({
-  group_by: z.enum(["pipeline", "stage", "tag", "period"]).default("stage"),
-  pipeline_id: z.uuid().optional(),
-  period: z.enum(["day", "week", "month"]).default("day").describe("Bucket size when group_by is period"),
+  groupBy: z.enum(["pipeline", "stage", "tag", "period"]).default("stage"),
+  pipelineId: z.uuid().optional(),
+  period: z.enum(["day", "week", "month"]).default("day").describe("Bucket size when groupBy is period"),
   ...Period,
 });
-export const AgentStatsInput = z.object({ agent_id: z.uuid().optional(), ...Period });
+export const AgentStatsInput = z.object({ agentId: z.uuid().optional(), ...Period });
 export const TopAgentInput = z.object({
   metric: z.enum(["messages_sent", "sessions_handled", "avg_first_response_seconds", "avg_resolution_seconds"]).default("messages_sent"),
   ...Period,
 });
-export const AnalyzeAgentInput = z.object({ agent_id: z.uuid(), ...Period });
-export const CompareAgentsInput = z.object({ agent_ids: z.array(z.uuid()).min(2).max(10), ...Period });
+export const AnalyzeAgentInput = z.object({ agentId: z.uuid(), ...Period });
+export const CompareAgentsInput = z.object({ agentIds: z.array(z.uuid()).min(2).max(10), ...Period });
 
 function range(input: { from?: Date; to?: Date }) {
   const to = input.to ?? new Date();
@@ -35,11 +35,11 @@ function range(input: { from?: Date; to?: Date }) {
 export async function leadsCount(ctx: ServiceContext, input: z.infer<typeof LeadsCountInput>) {
   const { from, to } = range(input);
   const p = ctx.principal;
-  if (input.pipeline_id) await findScoped(ctx, schema.pipelines, input.pipeline_id, "Pipeline");
+  if (input.pipelineId) await findScoped(ctx, schema.pipelines, input.pipelineId, "Pipeline");
   const base = sql`c.tenant_id = ${p.tenantId} and c.project_id = ${p.projectId} and c.deleted_at is null and c.created_at >= ${from}::timestamptz and c.created_at < ${to}::timestamptz`;
-  const pipelineFilter = input.pipeline_id ? sql`and cs.pipeline_id = ${input.pipeline_id}` : sql``;
+  const pipelineFilter = input.pipelineId ? sql`and cs.pipeline_id = ${input.pipelineId}` : sql``;
   let query: SQL;
-  switch (input.group_by) {
+  switch (input.groupBy) {
     case "stage":
       query = sql`select s.id as key, s.name as label, p.name as pipeline, count(*)::int as count
         from contacts c join contact_stages cs on cs.contact_id = c.id join stages s on s.id = cs.stage_id join pipelines p on p.id = cs.pipeline_id
@@ -62,7 +62,7 @@ export async function leadsCount(ctx: ServiceContext, input: z.infer<typeof Lead
       break;
   }
   const [{ rows }, { rows: total }] = await ctx.db.batch([ctx.db.query.execute(query), ctx.db.query.execute(sql`select count(*)::int as n from contacts c where ${base}`)] as const);
-  return { groupBy: input.group_by, from, to, total: (total[0] as { n: number }).n, buckets: rows };
+  return { groupBy: input.groupBy, from, to, total: (total[0] as { n: number }).n, buckets: rows };
 }
 
 /** One row per agent with the core service metrics over the period. */
@@ -91,8 +91,8 @@ function agentStatsQuery(ctx: ServiceContext, from: string, to: string, agentIds
 
 export async function agentStats(ctx: ServiceContext, input: z.infer<typeof AgentStatsInput>) {
   const { from, to } = range(input);
-  if (input.agent_id) await findScoped(ctx, schema.agents, input.agent_id, "Agent");
-  const { rows } = await ctx.db.query.execute(agentStatsQuery(ctx, from, to, input.agent_id ? [input.agent_id] : undefined));
+  if (input.agentId) await findScoped(ctx, schema.agents, input.agentId, "Agent");
+  const { rows } = await ctx.db.query.execute(agentStatsQuery(ctx, from, to, input.agentId ? [input.agentId] : undefined));
   return { from, to, agents: rows };
 }
 
@@ -109,16 +109,16 @@ export async function topAgent(ctx: ServiceContext, input: z.infer<typeof TopAge
 
 export async function compareAgents(ctx: ServiceContext, input: z.infer<typeof CompareAgentsInput>) {
   const { from, to } = range(input);
-  const { rows } = await ctx.db.query.execute<Record<string, any>>(agentStatsQuery(ctx, from, to, input.agent_ids));
-  const missing = input.agent_ids.filter((id) => !rows.some((r) => r.agent_id === id));
+  const { rows } = await ctx.db.query.execute<Record<string, any>>(agentStatsQuery(ctx, from, to, input.agentIds));
+  const missing = input.agentIds.filter((id) => !rows.some((r) => r.agent_id === id));
   if (missing.length) throw new AppError("not_found", `Agents not found: ${missing.join(", ")}`, { resource: "Agent", ids: missing });
-  return { from, to, agents: input.agent_ids.map((id) => rows.find((r) => r.agent_id === id)) };
+  return { from, to, agents: input.agentIds.map((id) => rows.find((r) => r.agent_id === id)) };
 }
 
 /** Volume, reply times, content mix and working hours of one agent's messages. */
 export async function analyzeAgentMessages(ctx: ServiceContext, input: z.infer<typeof AnalyzeAgentInput>) {
   const { from, to } = range(input);
-  const agent = await findScoped(ctx, schema.agents, input.agent_id, "Agent");
+  const agent = await findScoped(ctx, schema.agents, input.agentId, "Agent");
   const p = ctx.principal;
   const { rows } = await ctx.db.query.execute<Record<string, any>>(sql`
     with mine as (

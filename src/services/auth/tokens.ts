@@ -1,4 +1,5 @@
 import { sign, verify } from "hono/jwt";
+import { roleEnum } from "../../db/schema/enums";
 import { AppError } from "../../lib/errors";
 import type { Principal, Role } from "./principal";
 
@@ -32,7 +33,7 @@ export async function issueAccessToken(secret: string, p: { userId: string; tena
   return sign({ ...claims }, secret, "HS256");
 }
 
-const ROLES = new Set<Role>(["admin", "manager", "user", "readonly"]);
+const ROLES = new Set<Role>(roleEnum.enumValues);
 
 /** Any failure (bad signature, expired, wrong algorithm, malformed) is the same 401 to the caller. */
 export async function verifyAccessToken(secret: string, token: string): Promise<Principal> {

@@ -1,16 +1,20 @@
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { randomToken } from "../../lib/crypto";
 import type { ServiceContext } from "../context";
-import { deleteScoped, findScoped, requireFound, updateScoped } from "../shared/crud";
+import { deleteScoped, findScoped, updateScoped } from "../shared/crud";
 import { inScope } from "../shared/scope";
 import { forgetWebhookChannel } from "../whatsapp/channel-lookup";
 import { createChannel } from "./create";
 
 export const ChannelInput = z.object({
   name: z.string().trim().min(1).max(120),
-  wahaSession: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only"),
+  wahaSession: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only"),
   baseUrl: z.url({ protocol: /^https?$/ }).max(500),
   apiKey: z.string().min(1).max(500).nullish(),
   webhookSecret: z.string().min(16).max(500).nullish(),
@@ -48,17 +52,20 @@ export async function updateChannel(ctx: ServiceContext, id: string, input: z.in
   return updateScoped(ctx, schema.channels, id, "Channel", changes, { topic: "channel.updated", idKey: "channelId" });
 }
 
-/** Returns the new secret once; WAHA must be reconfigured with it. */
+/** Returns the new secret once; WAHA must be reconfigured with it. The event names the change, never the secret. */
 export async function rotateWebhookSecret(ctx: ServiceContext, id: string) {
   // Other isolates pick the new secret up within the webhook cache's TTL; this one at once.
   forgetWebhookChannel(id);
   const secret = randomToken(32);
-  const [row] = await ctx.db.query
-    .update(schema.channels)
-    .set({ webhookSecret: secret, updatedAt: new Date() })
-    .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, id)))
-    .returning();
-  return { channel: requireFound(row, "Channel", id), webhookSecret: secret };
+  const channel = await updateScoped(
+    ctx,
+    schema.channels,
+    id,
+    "Channel",
+    { webhookSecret: secret },
+    { topic: "channel.secret_rotated", idKey: "channelId" },
+  );
+  return { channel, webhookSecret: secret };
 }
 
 export const deleteChannel = (ctx: ServiceContext, id: string) => {

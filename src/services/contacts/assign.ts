@@ -5,7 +5,10 @@ import { findScoped } from "../shared/crud";
 import { inScope } from "../shared/scope";
 import { updateContact } from "./update";
 
-/** Assigns a contact (and optionally one of its conversations) to an agent, or unassigns with null. */
+/**
+ * Assigns a contact (and optionally one of its conversations) to an agent, or unassigns with null. Two writes: the
+ * verb runs them in one transaction.
+ */
 export async function assignToAgent(ctx: ServiceContext, input: { contactId: string; agentId: string | null; sessionId?: string }) {
   if (input.sessionId) await findScoped(ctx, schema.sessions, input.sessionId, "Session", eq(schema.sessions.contactId, input.contactId));
   const contact = await updateContact(ctx, input.contactId, { assignedAgentId: input.agentId });

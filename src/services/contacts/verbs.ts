@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nothing, page, timestamp, nullableTimestamp } from "../shared/output";
 import { defineVerb } from "../verbs/define";
+import { assignToAgent } from "./assign";
 import { createContact } from "./create";
 import { deleteContact } from "./delete";
 import { getContact } from "./get";
@@ -107,4 +108,15 @@ export const removeIdentifierVerb = defineVerb({
   output: nothing,
   emits: ["contact.identifier_removed"],
   run: (ctx, { contactId, identifierId }) => removeIdentifier(ctx, contactId, identifierId),
+});
+
+export const assignContactVerb = defineVerb({
+  name: "contacts.assign",
+  summary: "Assign a contact (and optionally one of its sessions) to an agent; agentId null unassigns",
+  permission: "contacts:write",
+  input: z.object({ contactId, agentId: z.uuid().nullable(), sessionId: z.uuid().optional() }),
+  output: z.object({ contactId: z.string(), assignedAgentId: z.string().nullable(), sessionId: z.string().nullable() }),
+  emits: ["contact.assigned", "contact.updated"],
+  transaction: true,
+  run: assignToAgent,
 });

@@ -1,14 +1,14 @@
 import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
 import { decodeCursor, toPage } from "../../lib/pagination";
-import type { OutboxMessage, Topic } from "../../outbox/events";
+import type { OutboxMessage } from "../../outbox/events";
 import type { ServiceContext } from "../context";
 import { findScoped } from "../shared/crud";
 import { inScope } from "../shared/scope";
 
 export const DeadLetterQuery = z.object({
-  pending: z.enum(["true", "false"]).optional(),
+  pending: z.enum(["true", "false"]).optional().describe("true: only letters not replayed since they arrived"),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(500).optional(),
 });
@@ -17,7 +17,15 @@ export const DeadLetterQuery = z.object({
 export async function recordDeadLetter(db: Database, queue: string, body: OutboxMessage, attempts: number) {
   await db.query
     .insert(schema.deadLetters)
-    .values({ tenantId: body.tenantId, projectId: body.projectId, outboxId: body.id, topic: body.topic, payload: body.payload, queue, attempts })
+    .values({
+      tenantId: body.tenantId,
+      projectId: body.projectId,
+      outboxId: body.id,
+      topic: body.topic,
+      payload: body.payload,
+      queue,
+      attempts,
+    })
     .onConflictDoUpdate({
       target: schema.deadLetters.outboxId,
       set: { attempts: sql`${schema.deadLetters.attempts} + ${attempts}`, replayedAt: null, receivedAt: sql`now()` },
@@ -42,22 +50,36 @@ export async function listDeadLetters(ctx: ServiceContext, q: z.infer<typeof Dea
 }
 
 /**
- * Sends the event back to the main queue. The consumer's record of having handled it is cleared first — it never
- * finished, that is why it is here — and every handler is idempotent, so a replay is safe to repeat.
+ * Sends the event back to its consumers by putting it back in the outbox under its own id, unpublished: the
+ * request publishes it after commit (the cron sweep if that fails), like any new event. The consumer's record of
+ * having handled it is cleared in the same batch — it never finished, that is why it is here — and every handler
+ * is idempotent, so a replay is safe to repeat.
  */
-export async function replayDeadLetter(ctx: ServiceContext, id: string, queue: Queue<OutboxMessage>) {
+export async function replayDeadLetter(ctx: ServiceContext, id: string) {
   const letter = await findScoped(ctx, schema.deadLetters, id, "Dead letter");
-  await ctx.db.query
-    .delete(schema.processedWebhookEvents)
-    .where(and(eq(schema.processedWebhookEvents.source, "queue"), eq(schema.processedWebhookEvents.dedupeKey, `${letter.topic}:${letter.outboxId}`)));
-  await queue.send(
-    { id: letter.outboxId, topic: letter.topic as Topic, tenantId: letter.tenantId, projectId: letter.projectId, payload: letter.payload, createdAt: letter.receivedAt.toISOString() },
-    { contentType: "json" },
-  );
-  const [row] = await ctx.db.query
-    .update(schema.deadLetters)
-    .set({ replayedAt: sql`now()`, replayCount: sql`${schema.deadLetters.replayCount} + 1` })
-    .where(eq(schema.deadLetters.id, id))
-    .returning();
+  const o = schema.outbox;
+  const [, , [row]] = await ctx.db.batch([
+    ctx.db.query
+      .delete(schema.processedWebhookEvents)
+      .where(
+        and(
+          eq(schema.processedWebhookEvents.source, "queue"),
+          eq(schema.processedWebhookEvents.dedupeKey, `${letter.topic}:${letter.outboxId}`),
+        ),
+      ),
+    ctx.db.query
+      .insert(o)
+      .values({ id: letter.outboxId, tenantId: letter.tenantId, projectId: letter.projectId, topic: letter.topic, payload: letter.payload })
+      .onConflictDoUpdate({ target: o.id, set: { publishedAt: null, lastError: null } }),
+    ctx.db.query
+      .update(schema.deadLetters)
+      .set({ replayedAt: sql`now()`, replayCount: sql`${schema.deadLetters.replayCount} + 1` })
+      .where(eq(schema.deadLetters.id, id))
+      .returning(),
+    ctx.db.query
+      .insert(o)
+      .values(ctx.outbox.event("dead_letter.replayed", { deadLetterId: id, outboxId: letter.outboxId, topic: letter.topic })),
+  ] as const);
+  ctx.outbox.track(letter.outboxId);
   return row!;
 }

@@ -7,19 +7,20 @@ import { moveContactToStage } from "../pipelines";
 import { actorValues, scopeValues } from "../shared/scope";
 
 export const QualifyLeadInput = z.object({
-  contact_id: z.uuid(),
+  contactId: z.uuid(),
   qualification: z.enum(["hot", "warm", "cold", "unqualified"]),
   score: z.number().int().min(0).max(100).optional(),
   reason: z.string().max(2000).optional(),
-  stage_id: z.uuid().optional().describe("Also move the contact to this pipeline stage"),
+  stageId: z.uuid().optional().describe("Also move the contact to this pipeline stage"),
 });
 
 /**
  * Records a lead qualification: kept on the contact (custom fields `lead_qualification`, `lead_score`), on the
- * timeline with its reason, and optionally reflected by a stage move.
+ * timeline with its reason, and optionally reflected by a stage move. The caller runs it in one transaction (the
+ * verb declares it), so a failing stage move leaves no half-applied qualification.
  */
 export async function qualifyLead(ctx: ServiceContext, input: z.infer<typeof QualifyLeadInput>) {
-  const current = await loadContact(ctx, input.contact_id);
+  const current = await loadContact(ctx, input.contactId);
   await updateContact(ctx, current.id, {
     customFields: {
       lead_qualification: input.qualification,
@@ -27,14 +28,18 @@ export async function qualifyLead(ctx: ServiceContext, input: z.infer<typeof Qua
       lead_qualified_at: new Date().toISOString(),
     },
   });
-  await ctx.db.query.insert(schema.contactEvents).values({
-    ...scopeValues(ctx.principal),
-    contactId: current.id,
-    type: "lead.qualified",
-    title: `Lead qualified as ${input.qualification}`,
-    payload: { qualification: input.qualification, score: input.score ?? null, reason: input.reason ?? null },
-    ...actorValues(ctx.principal),
-  });
-  const stage = input.stage_id ? await moveContactToStage(ctx, current.id, { stageId: input.stage_id, reason: input.reason }) : null;
+  const payload = { qualification: input.qualification, score: input.score ?? null, reason: input.reason ?? null };
+  await ctx.db.batch([
+    ctx.db.query.insert(schema.contactEvents).values({
+      ...scopeValues(ctx.principal),
+      contactId: current.id,
+      type: "lead.qualified",
+      title: `Lead qualified as ${input.qualification}`,
+      payload,
+      ...actorValues(ctx.principal),
+    }),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("lead.qualified", { contactId: current.id, ...payload })),
+  ]);
+  const stage = input.stageId ? await moveContactToStage(ctx, current.id, { stageId: input.stageId, reason: input.reason }) : null;
   return { contactId: current.id, qualification: input.qualification, score: input.score ?? null, stage };
 }

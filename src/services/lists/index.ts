@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { uuidv7 } from "../../lib/ids";
@@ -36,7 +36,7 @@ export async function addMembers(ctx: ServiceContext, listId: string, contactIds
   const found = await ctx.db.query
     .select({ id: schema.contacts.id })
     .from(schema.contacts)
-    .where(inScope(schema.contacts, ctx.principal, inArray(schema.contacts.id, ids)));
+    .where(inScope(schema.contacts, ctx.principal, inArray(schema.contacts.id, ids), isNull(schema.contacts.deletedAt)));
   const missing = ids.filter((id) => !found.some((f) => f.id === id));
   if (missing.length) throw new AppError("unprocessable", `Unknown contacts: ${missing.join(", ")}`, { missing });
   const scope = scopeValues(ctx.principal);
@@ -74,7 +74,8 @@ export async function listMembers(ctx: ServiceContext, listId: string, q: PageQu
     .select({ contact: schema.contacts, addedAt: m.addedAt })
     .from(m)
     .innerJoin(schema.contacts, eq(schema.contacts.id, m.contactId))
-    .where(and(inScope(m, ctx.principal, eq(m.listId, listId), cursor)))
+    // Soft-deleted contacts keep their membership rows, like the rest of their history, but are gone from the list.
+    .where(inScope(m, ctx.principal, eq(m.listId, listId), isNull(schema.contacts.deletedAt), cursor))
     .orderBy(desc(m.contactId))
     .limit(q.limit + 1);
   const page = toPage(rows, q.limit, (r) => [r.contact.id]);

@@ -7,12 +7,12 @@ import { projectSettings } from "../projects/settings";
 import { findScoped } from "../shared/crud";
 
 export const MessageGroupsInput = z.object({
-  session_id: z.uuid(),
-  window_seconds: z.number().int().min(5).max(3600).optional(),
+  sessionId: z.uuid(),
+  windowSeconds: z.coerce.number().int().min(5).max(3600).optional(),
 });
 export const MessageGroupInput = z.object({
-  group_id: z.uuid().describe("The id of the group's first message, as returned by list_message_groups"),
-  window_seconds: z.number().int().min(5).max(3600).optional(),
+  groupId: z.uuid().describe("The id of the group's first message, as returned by list_message_groups"),
+  windowSeconds: z.coerce.number().int().min(5).max(3600).optional(),
 });
 
 interface GroupedMessage {
@@ -90,16 +90,16 @@ async function groupsOf(ctx: ServiceContext, sessionId: string, windowSeconds: n
 }
 
 export async function listMessageGroups(ctx: ServiceContext, input: z.infer<typeof MessageGroupsInput>) {
-  await findScoped(ctx, schema.sessions, input.session_id, "Session");
-  const window = input.window_seconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
-  const groups = await groupsOf(ctx, input.session_id, window);
-  return { sessionId: input.session_id, windowSeconds: window, groups: groups.map(({ messages: _m, ...g }) => ({ ...g, messageIds: _m.map((m) => m.id) })) };
+  await findScoped(ctx, schema.sessions, input.sessionId, "Session");
+  const window = input.windowSeconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
+  const groups = await groupsOf(ctx, input.sessionId, window);
+  return { sessionId: input.sessionId, windowSeconds: window, groups: groups.map(({ messages: _m, ...g }) => ({ ...g, messageIds: _m.map((m) => m.id) })) };
 }
 
 export async function getMessageGroup(ctx: ServiceContext, input: z.infer<typeof MessageGroupInput>) {
-  const first = await findScoped(ctx, schema.messages, input.group_id, "Message group");
-  const window = input.window_seconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
-  const group = (await groupsOf(ctx, first.sessionId, window)).find((g) => g.groupId === input.group_id);
-  if (!group) throw new AppError("not_found", `No message group starts at message ${input.group_id}`, { resource: "Message group", id: input.group_id });
+  const first = await findScoped(ctx, schema.messages, input.groupId, "Message group");
+  const window = input.windowSeconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
+  const group = (await groupsOf(ctx, first.sessionId, window)).find((g) => g.groupId === input.groupId);
+  if (!group) throw new AppError("not_found", `No message group starts at message ${input.groupId}`, { resource: "Message group", id: input.groupId });
   return group;
 }

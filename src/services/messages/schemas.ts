@@ -1,14 +1,19 @@
 import { z } from "zod";
+import { contentTypeEnum } from "../../db/schema/enums";
+import type { RuleFailure } from "../verbs/define";
 
-export const MessageListQuery = z
-  .object({
-    sessionId: z.uuid().optional(),
-    contactId: z.uuid().optional(),
-    order: z.enum(["asc", "desc"]).default("desc"),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(500).optional(),
-  })
-  .refine((q) => q.sessionId || q.contactId, { message: "sessionId or contactId is required", path: ["sessionId"] });
+export const MessageListQuery = z.object({
+  sessionId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
+  order: z.enum(["asc", "desc"]).default("desc"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+export type MessageListQuery = z.infer<typeof MessageListQuery>;
+
+/** Listing every message of the project at once is never what a caller means. */
+export const messageListRules = (q: MessageListQuery): RuleFailure[] =>
+  q.sessionId || q.contactId ? [] : [{ path: "sessionId", message: "sessionId or contactId is required" }];
 
 const MediaInput = z.object({
   url: z.url({ protocol: /^https?$/ }).max(4000),
@@ -16,20 +21,19 @@ const MediaInput = z.object({
   filename: z.string().max(255).optional(),
 });
 
-export const SendMessageInput = z
-  .object({
-    contactId: z.uuid(),
-    /** Which WhatsApp channel to send from; defaults to the contact's last conversation's channel. */
-    channelId: z.uuid().optional(),
-    contentType: z.enum(["text", "image", "video", "voice", "document"]).default("text"),
-    text: z.string().max(4096).optional(),
-    media: MediaInput.optional(),
-    replyToMessageId: z.uuid().optional(),
-    /** Set when an AI agent (or a human agent record) authored the reply. */
-    agentId: z.uuid().optional(),
-  })
-  .superRefine((v, issue) => {
-    if (v.contentType === "text" && !v.text?.trim()) issue.addIssue({ code: "custom", path: ["text"], message: "text is required for a text message" });
-    if (v.contentType !== "text" && !v.media) issue.addIssue({ code: "custom", path: ["media"], message: `media is required for a ${v.contentType} message` });
-  });
+export const SendMessageInput = z.object({
+  contactId: z.uuid(),
+  channelId: z.uuid().optional().describe("Which WhatsApp channel to send from; defaults to the contact's last conversation's channel"),
+  // The kinds WAHA can send; inbound-only kinds (location, sticker, system…) are not offered.
+  contentType: z.enum(contentTypeEnum.enumValues).extract(["text", "image", "video", "voice", "document"]).default("text"),
+  text: z.string().max(4096).optional(),
+  media: MediaInput.optional(),
+  replyToMessageId: z.uuid().optional(),
+  agentId: z.uuid().optional().describe("Set when an AI agent (or a human agent record) authored the reply"),
+});
 export type SendMessageInput = z.infer<typeof SendMessageInput>;
+
+export function sendMessageRules(v: SendMessageInput): RuleFailure[] {
+  if (v.contentType === "text") return v.text?.trim() ? [] : [{ path: "text", message: "text is required for a text message" }];
+  return v.media ? [] : [{ path: "media", message: `media is required for a ${v.contentType} message` }];
+}

@@ -2,8 +2,8 @@ import { desc, eq, sql } from "drizzle-orm";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import type { ServiceContext } from "../context";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
+import type { ServiceContext } from "../context";
 import { projectSettings } from "../projects/settings";
 import { findOrOpenSession } from "../sessions/open";
 import { findScoped } from "../shared/crud";
@@ -83,7 +83,11 @@ async function defaultChannel(ctx: ServiceContext, contactId: string): Promise<s
     .orderBy(desc(schema.sessions.lastActivityAt))
     .limit(1);
   if (recent?.channelId) return recent.channelId;
-  const channels = await ctx.db.query.select({ id: schema.channels.id }).from(schema.channels).where(inScope(schema.channels, ctx.principal)).limit(2);
+  const channels = await ctx.db.query
+    .select({ id: schema.channels.id })
+    .from(schema.channels)
+    .where(inScope(schema.channels, ctx.principal))
+    .limit(2);
   if (channels.length === 1) return channels[0]!.id;
   throw new AppError("unprocessable", "channelId is required: the contact has no conversation and the project has no single channel", [
     { path: "channelId", message: "required" },

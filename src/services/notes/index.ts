@@ -1,8 +1,9 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
-import { decodeCursor, toPage } from "../../lib/pagination";
+import { uuidv7 } from "../../lib/ids";
+import { keyset, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
 import { findScoped, requireFound, type PageQuery } from "../shared/crud";
@@ -13,10 +14,8 @@ export const NoteInput = z.object({
   pinned: z.boolean().default(false),
   sessionId: z.uuid().nullish(),
 });
-export const NoteUpdateInput = z
-  .object({ body: z.string().trim().min(1).max(20_000), pinned: z.boolean() })
-  .partial()
-  .refine((v) => Object.keys(v).length > 0, "at least one field must be given");
+/** The changeable fields of a note; the update verb adds the id and the "at least one field" rule. */
+export const NoteFields = z.object({ body: z.string().trim().min(1).max(20_000), pinned: z.boolean() }).partial();
 
 export async function createNote(ctx: ServiceContext, contactId: string, input: z.infer<typeof NoteInput>) {
   const contact = await loadContact(ctx, contactId);
@@ -24,27 +23,30 @@ export async function createNote(ctx: ServiceContext, contactId: string, input: 
   if (input.sessionId) await findScoped(ctx, schema.sessions, input.sessionId, "Session", eq(schema.sessions.contactId, contactId));
   const scope = scopeValues(ctx.principal);
   const { actorType, actorId } = actorValues(ctx.principal);
+  const id = uuidv7();
   const [[note]] = await ctx.db.batch([
-    ctx.db.query.insert(schema.notes).values({ ...scope, contactId, ...input, authorType: actorType, authorId: actorId }).returning(),
+    ctx.db.query.insert(schema.notes).values({ id, ...scope, contactId, ...input, authorType: actorType, authorId: actorId }).returning(),
     ctx.db.query.insert(schema.contactEvents).values({
       ...scope, contactId, sessionId: input.sessionId ?? null, type: "note.created", title: "Note added",
       payload: { excerpt: input.body.slice(0, 140) }, actorType, actorId,
     }),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.created", { contactId, sessionId: input.sessionId ?? null })),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.created", { noteId: id, contactId, sessionId: input.sessionId ?? null })),
   ] as const);
   return note!;
 }
 
+/** Pinned first, then newest: the cursor carries both keys, or a page boundary after a pinned note skips the rest. */
 export async function listNotes(ctx: ServiceContext, contactId: string, q: PageQuery) {
   await loadContact(ctx, contactId);
-  const cursor = q.cursor ? lt(schema.notes.id, String(decodeCursor(q.cursor, 1)[0])) : undefined;
+  const n = schema.notes;
+  const page = keyset({ sortKey: sql`${n.pinned}`, id: n.id, direction: "desc", cursor: q.cursor });
   const rows = await ctx.db.query
     .select()
-    .from(schema.notes)
-    .where(inScope(schema.notes, ctx.principal, eq(schema.notes.contactId, contactId), cursor))
-    .orderBy(desc(schema.notes.pinned), desc(schema.notes.id))
+    .from(n)
+    .where(inScope(n, ctx.principal, eq(n.contactId, contactId), page.where))
+    .orderBy(...page.orderBy)
     .limit(q.limit + 1);
-  return toPage(rows, q.limit, (r) => [r.id]);
+  return toPage(rows, q.limit, (r) => [r.pinned, r.id]);
 }
 
 /** Authors edit their own notes; managers and admins edit any. */
@@ -57,7 +59,7 @@ async function loadEditableNote(ctx: ServiceContext, id: string) {
   return note;
 }
 
-export async function updateNote(ctx: ServiceContext, id: string, input: z.infer<typeof NoteUpdateInput>) {
+export async function updateNote(ctx: ServiceContext, id: string, input: z.infer<typeof NoteFields>) {
   const note = await loadEditableNote(ctx, id);
   const [[row]] = await ctx.db.batch([
     ctx.db.query

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
+import { stageKindEnum } from "../../db/schema/enums";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
@@ -11,7 +12,7 @@ import { inScope, scopeValues } from "../shared/scope";
 const StageInput = z.object({
   name: z.string().trim().min(1).max(80),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e").nullish(),
-  kind: z.enum(["open", "won", "lost"]).default("open"),
+  kind: z.enum(stageKindEnum.enumValues).default("open"),
 });
 export const StageCreateInput = StageInput.extend({ position: z.number().int().min(0).optional() });
 export const StageUpdateInput = StageInput.partial();
@@ -73,50 +74,75 @@ export async function archivePipeline(ctx: ServiceContext, id: string) {
   ]);
 }
 
+/** Stages of an archived pipeline are frozen: history keeps pointing at them, nothing new happens there. */
+function assertOpen(pipeline: { id: string; archivedAt: Date | null }) {
+  if (pipeline.archivedAt) {
+    throw new AppError("unprocessable", `Pipeline ${pipeline.id} is archived`, [{ path: "pipelineId", message: "pipeline is archived" }]);
+  }
+}
+
+/** A stage under `pipelineId` with its pipeline's archive mark and occupant count, in one round trip. */
+async function loadStage(ctx: ServiceContext, stageId: string, pipelineId?: string) {
+  const cs = schema.contactStages;
+  const [row] = await ctx.db.query
+    .select({ stage: s, archivedAt: p.archivedAt, occupants: sql<number>`(select count(*)::int from ${cs} where ${cs.stageId} = ${s.id})` })
+    .from(s)
+    .innerJoin(p, eq(p.id, s.pipelineId))
+    .where(inScope(s, ctx.principal, eq(s.id, stageId), pipelineId ? eq(s.pipelineId, pipelineId) : undefined));
+  const found = requireFound(row, "Stage", stageId);
+  assertOpen({ id: found.stage.pipelineId, archivedAt: found.archivedAt });
+  return found;
+}
+
 export async function addStage(ctx: ServiceContext, pipelineId: string, input: z.infer<typeof StageCreateInput>) {
-  await findScoped(ctx, p, pipelineId, "Pipeline", isNull(p.archivedAt));
   return ctx.db.transaction(async (tx) => {
+    // The row lock serialises concurrent inserts, so positions stay a gapless sequence.
+    const [pipeline] = await tx.select({ id: p.id, archivedAt: p.archivedAt }).from(p).where(inScope(p, ctx.principal, eq(p.id, pipelineId))).for("update");
+    assertOpen(requireFound(pipeline, "Pipeline", pipelineId));
     const [{ count }] = (await tx.select({ count: sql<number>`count(*)::int` }).from(s).where(eq(s.pipelineId, pipelineId))) as [{ count: number }];
     const position = Math.min(input.position ?? count, count);
-    // Make room, then insert at the requested position.
     await tx.update(s).set({ position: sql`${s.position} + 1` }).where(and(eq(s.pipelineId, pipelineId), sql`${s.position} >= ${position}`));
     const [row] = await tx.insert(s).values({ ...scopeValues(ctx.principal), pipelineId, ...input, position }).returning();
+    await tx.insert(schema.outbox).values(ctx.outbox.event("stage.created", { pipelineId, stageId: row!.id, name: row!.name, position }));
     return row!;
   });
 }
 
 export async function updateStage(ctx: ServiceContext, pipelineId: string, stageId: string, input: z.infer<typeof StageUpdateInput>) {
-  const [row] = await ctx.db.query
-    .update(s)
-    .set({ ...input, updatedAt: new Date() })
-    .where(inScope(s, ctx.principal, eq(s.id, stageId), eq(s.pipelineId, pipelineId)))
-    .returning();
-  return requireFound(row, "Stage", stageId);
+  await loadStage(ctx, stageId, pipelineId);
+  const [rows] = await ctx.db.batch([
+    ctx.db.query.update(s).set({ ...input, updatedAt: new Date() }).where(inScope(s, ctx.principal, eq(s.id, stageId))).returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("stage.updated", { pipelineId, stageId, fields: Object.keys(input) })),
+  ] as const);
+  return requireFound(rows[0], "Stage", stageId);
 }
 
 export async function deleteStage(ctx: ServiceContext, pipelineId: string, stageId: string) {
-  const [occupied] = await ctx.db.query
-    .select({ n: sql<number>`count(*)::int` })
-    .from(schema.contactStages)
-    .where(inScope(schema.contactStages, ctx.principal, eq(schema.contactStages.stageId, stageId)));
-  await findScoped(ctx, s, stageId, "Stage", eq(s.pipelineId, pipelineId));
-  if (occupied && occupied.n > 0) {
-    throw new AppError("conflict", `Stage still holds ${occupied.n} contact(s); move them first`, { contacts: occupied.n });
-  }
-  await ctx.db.query.delete(s).where(inScope(s, ctx.principal, eq(s.id, stageId)));
+  const { occupants } = await loadStage(ctx, stageId, pipelineId);
+  if (occupants > 0) throw new AppError("conflict", `Stage still holds ${occupants} contact(s); move them first`, { contacts: occupants });
+  await ctx.db.batch([
+    ctx.db.query.delete(s).where(inScope(s, ctx.principal, eq(s.id, stageId))),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("stage.deleted", { pipelineId, stageId })),
+  ]);
 }
 
 /** Reorders all stages of a pipeline; the list must name each stage exactly once. */
 export async function reorderStages(ctx: ServiceContext, pipelineId: string, stageIds: string[]) {
-  const current = await getPipeline(ctx, pipelineId);
-  const known = new Set(current.stages.map((st) => st.id));
-  if (stageIds.length !== known.size || new Set(stageIds).size !== stageIds.length || !stageIds.every((id) => known.has(id))) {
+  const [pipelines, stages] = await ctx.db.batch([
+    ctx.db.query.select().from(p).where(inScope(p, ctx.principal, eq(p.id, pipelineId))),
+    ctx.db.query.select().from(s).where(inScope(s, ctx.principal, eq(s.pipelineId, pipelineId))),
+  ] as const);
+  const pipeline = requireFound(pipelines[0], "Pipeline", pipelineId);
+  assertOpen(pipeline);
+  const byId = new Map(stages.map((st) => [st.id, st]));
+  if (stageIds.length !== byId.size || new Set(stageIds).size !== stageIds.length || !stageIds.every((id) => byId.has(id))) {
     throw new AppError("unprocessable", "stageIds must list every stage of the pipeline exactly once", [{ path: "stageIds", message: "not a permutation of the pipeline's stages" }]);
   }
-  await ctx.db.batch(
-    stageIds.map((id, position) => ctx.db.query.update(s).set({ position }).where(inScope(s, ctx.principal, eq(s.id, id)))) as [any, ...any[]],
-  );
-  return getPipeline(ctx, pipelineId);
+  await ctx.db.batch([
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("stages.reordered", { pipelineId, stageIds })),
+    ...stageIds.map((id, position) => ctx.db.query.update(s).set({ position }).where(inScope(s, ctx.principal, eq(s.id, id)))),
+  ]);
+  return { ...pipeline, stages: stageIds.map((id, position) => ({ ...byId.get(id)!, position })) };
 }
 
 export const MoveContactInput = z.object({
@@ -128,7 +154,7 @@ export const MoveContactInput = z.object({
 export async function moveContactToStage(ctx: ServiceContext, contactId: string, input: z.infer<typeof MoveContactInput>) {
   const contact = await loadContact(ctx, contactId);
   await assertCanWorkContact(ctx, contact);
-  const stage = await findScoped(ctx, s, input.stageId, "Stage");
+  const { stage } = await loadStage(ctx, input.stageId);
   const scope = scopeValues(ctx.principal);
   const actor = { actorType: ctx.principal.actor.type, actorId: ctx.principal.actor.id };
   return ctx.db.transaction(async (tx) => {

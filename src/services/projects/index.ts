@@ -9,14 +9,13 @@ export const ProjectInput = z.object({
   name: z.string().trim().min(1).max(120),
   slug: z.string().trim().min(1).max(60).regex(/^[a-z0-9-]+$/, "lowercase letters, digits and - only"),
 });
+export const ProjectSettings = z.object({
+  sessionTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  messageGroupWindowSeconds: z.number().int().min(5).max(3600).optional(),
+});
 export const ProjectSettingsInput = z.object({
   name: z.string().trim().min(1).max(120).optional(),
-  settings: z
-    .object({
-      sessionTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
-      messageGroupWindowSeconds: z.number().int().min(5).max(3600).optional(),
-    })
-    .optional(),
+  settings: ProjectSettings.optional(),
 });
 
 /** Projects of the caller's tenant that the caller can enter: a user's memberships, or an API key's own project. */
@@ -43,28 +42,38 @@ export async function currentProject(ctx: ServiceContext) {
   return row;
 }
 
-/** A new project in the caller's tenant; a user creating it becomes its admin. */
+/**
+ * A new project in the caller's tenant; a user creating it becomes its admin. The event belongs to the new
+ * project's stream, not to the project the caller is working in.
+ */
 export async function createProject(ctx: ServiceContext, input: z.infer<typeof ProjectInput>) {
   const id = uuidv7();
   const tenantId = ctx.principal.tenantId;
-  const creator = ctx.principal.actor.type === "user" ? ctx.principal.actor.id : undefined;
+  const creator = ctx.principal.actor.type === "user" ? ctx.principal.actor.id : null;
+  const event = { ...ctx.outbox.event("project.created", { projectId: id, name: input.name, slug: input.slug, adminUserId: creator }), projectId: id };
   const [[project]] = await ctx.db.batch([
     ctx.db.query.insert(schema.projects).values({ id, tenantId, ...input }).returning(),
     ...(creator ? [ctx.db.query.insert(schema.memberships).values({ tenantId, projectId: id, userId: creator, role: "admin" as const })] : []),
+    ctx.db.query.insert(schema.outbox).values(event),
   ] as const);
   return project!;
 }
 
+/** Settings are merged in SQL (jsonb `||`), so two concurrent changes of different settings both stay. */
 export async function updateCurrentProject(ctx: ServiceContext, input: z.infer<typeof ProjectSettingsInput>) {
   const current = await currentProject(ctx);
-  const [row] = await ctx.db.query
-    .update(schema.projects)
-    .set({
-      ...(input.name ? { name: input.name } : {}),
-      ...(input.settings ? { settings: { ...current.settings, ...input.settings } } : {}),
-      updatedAt: sql`now()`,
-    })
-    .where(eq(schema.projects.id, current.id))
-    .returning();
+  const p = schema.projects;
+  const [[row]] = await ctx.db.batch([
+    ctx.db.query
+      .update(p)
+      .set({
+        ...(input.name ? { name: input.name } : {}),
+        ...(input.settings ? { settings: sql`${p.settings} || ${JSON.stringify(input.settings)}::jsonb` } : {}),
+        updatedAt: sql`now()`,
+      })
+      .where(eq(p.id, current.id))
+      .returning(),
+    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("project.updated", { projectId: current.id, fields: Object.keys(input) })),
+  ] as const);
   return row!;
 }

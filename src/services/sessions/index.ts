@@ -1,10 +1,11 @@
-import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
+import { sessionStatusEnum } from "../../db/schema/enums";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, toPage } from "../../lib/pagination";
-import type { ServiceContext } from "../context";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
+import type { ServiceContext } from "../context";
 import { findScoped } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
 
@@ -12,7 +13,7 @@ export const SessionListQuery = z.object({
   contactId: z.uuid().optional(),
   channelId: z.uuid().optional(),
   agentId: z.uuid().optional(),
-  status: z.enum(["active", "ended", "expired", "manually_closed"]).optional(),
+  status: z.enum(sessionStatusEnum.enumValues).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(500).optional(),
 });
@@ -28,7 +29,12 @@ export async function listSessions(ctx: ServiceContext, q: z.infer<typeof Sessio
     q.status ? eq(s.status, q.status) : undefined,
     q.cursor ? lt(s.id, String(decodeCursor(q.cursor, 1)[0])) : undefined,
   ];
-  const rows = await ctx.db.query.select().from(s).where(inScope(s, ctx.principal, ...filters)).orderBy(desc(s.id)).limit(q.limit + 1);
+  const rows = await ctx.db.query
+    .select()
+    .from(s)
+    .where(inScope(s, ctx.principal, ...filters))
+    .orderBy(desc(s.id))
+    .limit(q.limit + 1);
   return toPage(rows, q.limit, (r) => [r.id]);
 }
 
@@ -47,10 +53,22 @@ export async function closeSession(ctx: ServiceContext, id: string, input: z.inf
       .returning();
     if (!closed) throw new AppError("conflict", `Session ${id} is already ${session.status}`, { status: session.status });
     await tx.insert(schema.contactEvents).values({
-      ...scope, contactId: closed.contactId, sessionId: id, type: "session.ended", title: "Conversation closed",
-      payload: { status: "manually_closed", reason: closed.endReason }, ...actorValues(ctx.principal),
+      ...scope,
+      contactId: closed.contactId,
+      sessionId: id,
+      type: "session.ended",
+      title: "Conversation closed",
+      payload: { status: "manually_closed", reason: closed.endReason },
+      ...actorValues(ctx.principal),
     });
-    await tx.insert(schema.outbox).values(ctx.outbox.event("session.ended", { sessionId: id, contactId: closed.contactId, status: "manually_closed", reason: closed.endReason }));
+    await tx.insert(schema.outbox).values(
+      ctx.outbox.event("session.ended", {
+        sessionId: id,
+        contactId: closed.contactId,
+        status: "manually_closed",
+        reason: closed.endReason,
+      }),
+    );
     return closed;
   });
 }

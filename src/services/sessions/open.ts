@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import { schema, type Transaction } from "../../db";
+import { type Executor, schema, type Transaction } from "../../db";
 import type { OutboxWriter } from "../../outbox/writer";
+import { expireIfIdle } from "./expire";
 
 export const DEFAULT_SESSION_TIMEOUT_MINUTES = 30;
 
@@ -8,7 +9,7 @@ export type SessionRow = typeof schema.sessions.$inferSelect;
 
 /**
  * The active conversation of a contact on a channel, opened if there is none. A session idle for longer than its
- * timeout is expired here (in case the alarm has not fired yet) and a new one is opened. Safe under concurrency:
+ * timeout is expired by the one expiry rule (in case the alarm has not fired yet) and a new one is opened. Safe under concurrency:
  * the partial unique index allows one active session, so a racing insert loses and reads the winner's row.
  */
 export async function findOrOpenSession(
@@ -22,13 +23,9 @@ export async function findOrOpenSession(
   for (let attempt = 0; attempt < 3; attempt++) {
     const [current] = await tx.select().from(s).where(active).for("update");
     if (current) {
-      const expiresAt = current.lastActivityAt.getTime() + current.timeoutMinutes * 60_000;
-      if (expiresAt > input.at.getTime()) return { session: current, opened: false };
-      await tx
-        .update(s)
-        .set({ status: "expired", endedAt: new Date(expiresAt), endReason: "inactivity", updatedAt: sql`now()` })
-        .where(eq(s.id, current.id));
-      await tx.insert(schema.outbox).values(outbox.event("session.ended", { sessionId: current.id, contactId: current.contactId, status: "expired", reason: "inactivity" }));
+      const expiry = await expireIfIdle({ query: tx as unknown as Executor }, { sessionId: current.id, ...scope }, input.at);
+      if (expiry.state === "active") return { session: current, opened: false };
+      if (expiry.state === "expired") outbox.track(expiry.outbox_id);
     }
     const [opened] = await tx
       .insert(s)

@@ -5,7 +5,9 @@ import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
 import { deleteScoped, findScoped, requireFound, updateScoped } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
+import { authorize } from "../auth/permissions";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
+import { withTransaction } from "../shared/transaction";
 
 export const TagInput = z.object({
   name: z.string().trim().min(1).max(60),
@@ -66,14 +68,21 @@ export async function detachTag(ctx: ServiceContext, contactId: string, tagId: s
   });
 }
 
-/** Attaches a tag by name, creating it when the project has none by that name (case-insensitive). */
+/**
+ * Attaches a tag by name. A name the project does not have yet creates the tag — which is managing tags, so it
+ * needs `tags:manage` like creating one directly; creation and attachment commit together.
+ */
 export async function attachTagByName(ctx: ServiceContext, contactId: string, name: string) {
-  await loadContact(ctx, contactId);
   const trimmed = name.trim();
-  await ctx.db.query.insert(schema.tags).values({ ...scopeValues(ctx.principal), name: trimmed }).onConflictDoNothing();
-  const [tag] = await ctx.db.query
-    .select()
-    .from(schema.tags)
-    .where(inScope(schema.tags, ctx.principal, sql`lower(${schema.tags.name}) = lower(${trimmed})`));
-  return attachTag(ctx, contactId, requireFound(tag, "Tag", trimmed).id);
+  return withTransaction(ctx, async (tx) => {
+    const [existing] = await tx.db.query
+      .select()
+      .from(schema.tags)
+      .where(inScope(schema.tags, tx.principal, sql`lower(${schema.tags.name}) = lower(${trimmed})`));
+    if (existing) return attachTag(tx, contactId, existing.id);
+    authorize(tx.principal, "tags:manage");
+    await loadContact(tx, contactId);
+    const created = await createTag(tx, { name: trimmed });
+    return attachTag(tx, contactId, created.id);
+  });
 }

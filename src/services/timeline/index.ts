@@ -1,10 +1,9 @@
-import { sql } from "drizzle-orm";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { keyset, toPage } from "../../lib/pagination";
-import type { ServiceContext } from "../context";
 import { loadContact } from "../contacts/access";
+import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
 
 export const TimelineQuery = z.object({
