@@ -2,7 +2,7 @@
  * `npm run check:crash` — the durability contract of `npm run dev`: SIGKILL the whole stack while it is
  * answering writes, start it again on the same data, and every write that was acknowledged must be there.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

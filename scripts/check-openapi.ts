@@ -19,4 +19,6 @@ if (!result.valid) {
   console.error(`OpenAPI ${doc.openapi} document is INVALID (${operations} operations)`);
   process.exit(1);
 }
-console.log(`OpenAPI ${doc.openapi} document is valid: ${Object.keys(doc.paths).length} paths, ${operations} operations (validator ${validator.version})`);
+console.log(
+  `OpenAPI ${doc.openapi} document is valid: ${Object.keys(doc.paths).length} paths, ${operations} operations (validator ${validator.version})`,
+);

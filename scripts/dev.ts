@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startLocalDatabase } from "./local-db";
-import { startLocalWorker, waitForHealth } from "./local-worker";
 import { nodeDatabase } from "./local-db/node-driver";
-import { seedDemo, type DevCredentials } from "./seed";
+import { startLocalWorker, waitForHealth } from "./local-worker";
+import { type DevCredentials, seedDemo } from "./seed";
 import { startWahaSandbox } from "./waha-sandbox/server";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -24,7 +24,10 @@ mkdirSync(dataDir, { recursive: true });
 killStaleWrangler();
 
 const started = Date.now();
-const db = await startLocalDatabase({ dataDir: path.join(dataDir, "pglite"), proxyPort: Number(process.env.DB_PROXY_PORT ?? 0) || undefined });
+const db = await startLocalDatabase({
+  dataDir: path.join(dataDir, "pglite"),
+  proxyPort: Number(process.env.DB_PROXY_PORT ?? 0) || undefined,
+});
 const existing = existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, "utf8")) as DevCredentials) : undefined;
 const database = nodeDatabase(db.workerVars);
 const { credentials, created } = await seedDemo(database, {
@@ -33,7 +36,7 @@ const { credentials, created } = await seedDemo(database, {
   existing,
 });
 await database.close();
-writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
+writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
 
 const waha = await startWahaSandbox({ port: wahaPort, dataFile: path.join(dataDir, "waha-sandbox.json") });
 waha.configure({

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
 export interface LocalWorker {
@@ -24,10 +24,14 @@ export async function startLocalWorker(opts: {
   const child = spawn(
     "npx",
     [
-      "wrangler", "dev",
-      "--port", String(opts.port),
-      "--ip", "127.0.0.1",
-      "--inspector-port", String(opts.inspectorPort ?? opts.port + 1442),
+      "wrangler",
+      "dev",
+      "--port",
+      String(opts.port),
+      "--ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(opts.inspectorPort ?? opts.port + 1442),
       "--show-interactive-dev-session=false",
       ...Object.entries(opts.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],

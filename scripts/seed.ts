@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { schema, type Database } from "../src/db";
+import { type Database, schema } from "../src/db";
 import { randomToken } from "../src/lib/crypto";
 import { createLogger } from "../src/lib/logger";
 import { createApiKey } from "../src/services/api-keys/create";

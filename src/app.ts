@@ -1,16 +1,15 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { except } from "hono/combine";
+import { renderError } from "./http/errors";
 import { requireAuth } from "./http/middleware/auth";
 import { idempotency } from "./http/middleware/idempotency";
-import { AppError } from "./lib/errors";
-import { renderError } from "./http/errors";
 import { requestContext } from "./http/middleware/request-context";
 import { createRouter } from "./http/router";
-import { authRoutes } from "./http/routes/auth";
-import { contactRoutes } from "./http/routes/contacts";
 import { agentRoutes } from "./http/routes/agents";
+import { authRoutes } from "./http/routes/auth";
 import { channelRoutes } from "./http/routes/channels";
+import { contactRoutes } from "./http/routes/contacts";
 import { conversationRoutes } from "./http/routes/conversations";
 import { deadLetterRoutes } from "./http/routes/dead-letters";
 import { healthRoutes } from "./http/routes/health";
@@ -22,6 +21,7 @@ import { tagRoutes } from "./http/routes/tags";
 import { workspaceRoutes } from "./http/routes/workspace";
 import { stripeWebhookRoutes } from "./http/webhooks/stripe";
 import { wahaWebhookRoutes } from "./http/webhooks/waha";
+import { AppError } from "./lib/errors";
 import { mcpExecuteRoutes } from "./mcp/execute-routes";
 import { mcpStreamableRoutes } from "./mcp/streamable";
 

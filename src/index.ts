@@ -1,6 +1,6 @@
 import { createApp } from "./app";
-import type { OutboxMessage } from "./outbox/events";
 import { runScheduled } from "./jobs/scheduled";
+import type { OutboxMessage } from "./outbox/events";
 import { consumeBatch } from "./queue/consumer";
 
 export { ProjectFeed } from "./realtime/project-feed";

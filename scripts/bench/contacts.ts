@@ -1,6 +1,6 @@
 import pg from "pg";
-import type { BenchEnv } from "./index";
 import { measure, printTable, serverTimingRoundTrips } from "./harness";
+import type { BenchEnv } from "./index";
 
 export const CONTACTS = 10_000;
 
@@ -26,17 +26,28 @@ export async function benchContacts(env: BenchEnv) {
     return { ok: res.ok && Array.isArray(body.data), roundTrips: serverTimingRoundTrips(res) };
   };
   // A cursor deep into the list: keyset pagination must cost the same at page 1 and page 200.
-  const deep = (await (await fetch(`${env.worker.url}/api/v1/contacts?limit=100&sort=name&order=asc&q=Contact%209`, { headers: { authorization: `Bearer ${env.apiKey}` } })).json()) as { nextCursor: string };
+  const deep = (await (
+    await fetch(`${env.worker.url}/api/v1/contacts?limit=100&sort=name&order=asc&q=Contact%209`, {
+      headers: { authorization: `Bearer ${env.apiKey}` },
+    })
+  ).json()) as { nextCursor: string };
 
   const opts = { requests: 300, concurrency: 1, proxy: env.db.proxy };
   const results = [
     await measure("list, first page (25)", opts, get("/api/v1/contacts")),
     await measure("list, 100 per page", opts, get("/api/v1/contacts?limit=100")),
-    await measure("list, sorted by name, deep cursor", opts, get(`/api/v1/contacts?limit=25&sort=name&order=asc&cursor=${deep.nextCursor}`)),
+    await measure(
+      "list, sorted by name, deep cursor",
+      opts,
+      get(`/api/v1/contacts?limit=25&sort=name&order=asc&cursor=${deep.nextCursor}`),
+    ),
     await measure("search by name (q=Contact 42)", opts, get("/api/v1/contacts?q=Contact%2042")),
     await measure("search by phone digits", opts, get("/api/v1/contacts?q=000004242")),
     await measure("list, first page, 10 concurrent", { ...opts, concurrency: 10 }, get("/api/v1/contacts")),
   ];
-  printTable(`List contacts — ${CONTACTS.toLocaleString()} contacts per tenant, ${env.db.backend}, through wrangler dev + Neon driver`, results);
+  printTable(
+    `List contacts — ${CONTACTS.toLocaleString()} contacts per tenant, ${env.db.backend}, through wrangler dev + Neon driver`,
+    results,
+  );
   return results;
 }

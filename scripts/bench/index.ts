@@ -4,13 +4,13 @@
  * Set LOCAL_POSTGRES_URL to measure against a real PostgreSQL instead of PGlite. `npm run bench -- contacts` runs one suite.
  */
 import { randomBytes } from "node:crypto";
-import { startLocalDatabase, type LocalDatabase } from "../local-db";
-import { nodeDatabase } from "../local-db/node-driver";
-import { startLocalWorker, type LocalWorker } from "../local-worker";
+import { createLogger } from "../../src/lib/logger";
 import { createApiKey } from "../../src/services/api-keys/create";
 import { createServiceContext } from "../../src/services/context";
-import { createLogger } from "../../src/lib/logger";
 import { provisionTenant } from "../../src/services/tenants/provision";
+import { type LocalDatabase, startLocalDatabase } from "../local-db";
+import { nodeDatabase } from "../local-db/node-driver";
+import { type LocalWorker, startLocalWorker } from "../local-worker";
 import { benchContacts } from "./contacts";
 import { benchMcp } from "./mcp";
 import { benchWebhooks } from "./webhooks";
@@ -38,7 +38,11 @@ const provision = async (slug: string) => {
 };
 const tenant = await provision("bench");
 const neighbour = await provision("neighbour");
-const ctx = createServiceContext(database, { tenantId: tenant.tenantId, projectId: tenant.projectId, role: "admin", actor: { type: "user", id: tenant.userId } }, createLogger({ bench: true }, "warn"));
+const ctx = createServiceContext(
+  database,
+  { tenantId: tenant.tenantId, projectId: tenant.projectId, role: "admin", actor: { type: "user", id: tenant.userId } },
+  createLogger({ bench: true }, "warn"),
+);
 const apiKey = (await createApiKey(ctx, { name: "bench", role: "admin" })).key;
 await database.close();
 
@@ -47,7 +51,12 @@ const worker = await startLocalWorker({
   port,
   stdio: "ignore",
   secrets: { DATABASE_URL: db.workerVars.DATABASE_URL, JWT_SECRET: randomBytes(32).toString("hex") },
-  vars: { NEON_WS_PROXY: db.workerVars.NEON_WS_PROXY, NEON_HTTP_ENDPOINT: db.workerVars.NEON_HTTP_ENDPOINT, ENVIRONMENT: "development", LOG_LEVEL: "warn" },
+  vars: {
+    NEON_WS_PROXY: db.workerVars.NEON_WS_PROXY,
+    NEON_HTTP_ENDPOINT: db.workerVars.NEON_HTTP_ENDPOINT,
+    ENVIRONMENT: "development",
+    LOG_LEVEL: "warn",
+  },
 });
 
 try {

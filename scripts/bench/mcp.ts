@@ -1,29 +1,61 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { nodeDatabase } from "../local-db/node-driver";
-import { createChannel } from "../../src/services/channels/create";
-import { createServiceContext } from "../../src/services/context";
-import { createContact } from "../../src/services/contacts/create";
 import { createLogger } from "../../src/lib/logger";
-import type { BenchEnv } from "./index";
+import { createChannel } from "../../src/services/channels/create";
+import { createContact } from "../../src/services/contacts/create";
+import { createServiceContext } from "../../src/services/context";
+import { nodeDatabase } from "../local-db/node-driver";
 import { measure, printTable, serverTimingRoundTrips } from "./harness";
+import type { BenchEnv } from "./index";
 
 /** Issue #5: tool-call latency and database round trips for get_contact and get_messages(limit 50), both surfaces. */
 export async function benchMcp(env: BenchEnv) {
   const database = nodeDatabase(env.db.workerVars);
-  const ctx = createServiceContext(database, { tenantId: env.tenant.tenantId, projectId: env.tenant.projectId, role: "admin", actor: { type: "system", id: "bench" } }, createLogger({}, "warn"));
+  const ctx = createServiceContext(
+    database,
+    { tenantId: env.tenant.tenantId, projectId: env.tenant.projectId, role: "admin", actor: { type: "system", id: "bench" } },
+    createLogger({}, "warn"),
+  );
   const contact = await createContact(ctx, { name: "MCP bench", phone: "+55 11 97777-0000", customFields: {}, identifiers: [] });
-  const channel = await createChannel(ctx, { name: "mcp", wahaSession: `mcp-${randomBytes(3).toString("hex")}`, baseUrl: "http://127.0.0.1:9" });
+  const channel = await createChannel(ctx, {
+    name: "mcp",
+    wahaSession: `mcp-${randomBytes(3).toString("hex")}`,
+    baseUrl: "http://127.0.0.1:9",
+  });
   await database.close();
   // 60 messages in one session, through the webhook like real traffic.
   let sessionId = "";
   for (let i = 0; i < 60; i++) {
-    const raw = JSON.stringify({ id: `evt_${randomBytes(10).toString("hex")}`, timestamp: Date.now(), event: "message", session: channel.wahaSession, payload: { id: `false_5511977770000@c.us_M${i}`, timestamp: Math.floor(Date.now() / 1000), from: "5511977770000@c.us", fromMe: false, body: `msg ${i}`, hasMedia: false } });
-    const res = await fetch(`${env.worker.url}/webhooks/waha/${channel.id}`, { method: "POST", headers: { "content-type": "application/json", "X-Webhook-Hmac": createHmac("sha512", channel.webhookSecret!).update(raw).digest("hex") }, body: raw });
+    const raw = JSON.stringify({
+      id: `evt_${randomBytes(10).toString("hex")}`,
+      timestamp: Date.now(),
+      event: "message",
+      session: channel.wahaSession,
+      payload: {
+        id: `false_5511977770000@c.us_M${i}`,
+        timestamp: Math.floor(Date.now() / 1000),
+        from: "5511977770000@c.us",
+        fromMe: false,
+        body: `msg ${i}`,
+        hasMedia: false,
+      },
+    });
+    const res = await fetch(`${env.worker.url}/webhooks/waha/${channel.id}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "X-Webhook-Hmac": createHmac("sha512", channel.webhookSecret!).update(raw).digest("hex"),
+      },
+      body: raw,
+    });
     sessionId = ((await res.json()) as { sessionId: string }).sessionId ?? sessionId;
   }
   const headers = { authorization: `Bearer ${env.apiKey}`, "content-type": "application/json" };
   const execute = (tool_name: string, args: Record<string, unknown>) => async () => {
-    const res = await fetch(`${env.worker.url}/v1/mcp/execute`, { method: "POST", headers, body: JSON.stringify({ tool_name, arguments: args }) });
+    const res = await fetch(`${env.worker.url}/v1/mcp/execute`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ tool_name, arguments: args }),
+    });
     await res.arrayBuffer();
     return { ok: res.ok, roundTrips: serverTimingRoundTrips(res) };
   };

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { applyMigrations } from "./migrate";
-import { startNeonProxy, type NeonProxy } from "./neon-proxy";
+import { type NeonProxy, startNeonProxy } from "./neon-proxy";
 import { startPglite } from "./pglite";
 
 export interface LocalDatabase {

@@ -7,8 +7,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
-import net from "node:net";
 import type { AddressInfo } from "node:net";
+import net from "node:net";
 import pg from "pg";
 import type { WebSocket, WebSocketServer as WebSocketServerType } from "ws";
 
@@ -188,7 +188,9 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
   return {
     port: (server.address() as AddressInfo).port,
     stats,
-    reset: () => void (counters = emptyStats()),
+    reset: () => {
+      counters = emptyStats();
+    },
     async close() {
       for (const client of wss.clients) client.terminate();
       for (const socket of sockets) socket.destroy();
@@ -314,19 +316,39 @@ async function runQuery(client: pg.PoolClient, q: { query: string; params?: unkn
 function postgresError(err: unknown) {
   const e = err as Record<string, unknown>;
   const fields = [
-    "message", "severity", "code", "detail", "hint", "position", "internalPosition", "internalQuery", "where",
-    "schema", "table", "column", "dataType", "constraint", "file", "line", "routine",
+    "message",
+    "severity",
+    "code",
+    "detail",
+    "hint",
+    "position",
+    "internalPosition",
+    "internalQuery",
+    "where",
+    "schema",
+    "table",
+    "column",
+    "dataType",
+    "constraint",
+    "file",
+    "line",
+    "routine",
   ];
   return Object.fromEntries(fields.filter((f) => e?.[f] !== undefined).map((f) => [f, e[f]]));
 }
 
 function isolationSql(level: string | undefined) {
   switch (level) {
-    case "Serializable": return " ISOLATION LEVEL SERIALIZABLE";
-    case "RepeatableRead": return " ISOLATION LEVEL REPEATABLE READ";
-    case "ReadUncommitted": return " ISOLATION LEVEL READ UNCOMMITTED";
-    case "ReadCommitted": return " ISOLATION LEVEL READ COMMITTED";
-    default: return "";
+    case "Serializable":
+      return " ISOLATION LEVEL SERIALIZABLE";
+    case "RepeatableRead":
+      return " ISOLATION LEVEL REPEATABLE READ";
+    case "ReadUncommitted":
+      return " ISOLATION LEVEL READ UNCOMMITTED";
+    case "ReadCommitted":
+      return " ISOLATION LEVEL READ COMMITTED";
+    default:
+      return "";
   }
 }
 

@@ -104,9 +104,20 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
       sent.push({ endpoint: parts[1], session: session.name, chatId: body.chatId, body, messageId: fullId, at: Date.now() });
       if (session.autoAck && session.webhookUrl) {
         setTimeout(async () => {
-          for (const [ack, ackName] of [[1, "SERVER"], [2, "DEVICE"]] as const) {
+          for (const [ack, ackName] of [
+            [1, "SERVER"],
+            [2, "DEVICE"],
+          ] as const) {
             await sandbox
-              .deliver(session.name, "message.ack", { id: fullId, from: body.chatId, to: body.chatId, participant: null, fromMe: true, ack, ackName })
+              .deliver(session.name, "message.ack", {
+                id: fullId,
+                from: body.chatId,
+                to: body.chatId,
+                participant: null,
+                fromMe: true,
+                ack,
+                ackName,
+              })
               .catch(() => {});
           }
         }, 50);

@@ -1,8 +1,8 @@
 import { neon, neonConfig, Pool } from "@neondatabase/serverless";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzleHttp, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { drizzle as drizzleWs } from "drizzle-orm/neon-serverless";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -59,6 +59,7 @@ export function createDatabase(config: DatabaseConfig): Database {
       const pending = query(...args);
       const then = pending.then.bind(pending);
       return Object.assign(pending, {
+        // biome-ignore lint/suspicious/noThenProperty: wrapping the driver's own thenable, to count when it is sent
         then: ((onFulfilled, onRejected) => {
           roundTrips++;
           return then(onFulfilled, onRejected);

@@ -1,5 +1,5 @@
-import type { Config } from "../env";
 import type { Database } from "../db";
+import type { Config } from "../env";
 import type { Logger } from "../lib/logger";
 import type { Principal } from "../services/auth/principal";
 import type { ServiceContext } from "../services/context";

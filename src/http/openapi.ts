@@ -1,7 +1,7 @@
-import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "../lib/errors";
 import type { Permission } from "../services/auth/permissions";
 import { requirePermission } from "./middleware/permission";
-import { ERROR_CODES } from "../lib/errors";
 
 export const ErrorSchema = z
   .object({
@@ -54,8 +54,7 @@ export const page = <T extends z.ZodType>(item: T, name: string) =>
 export const security = [{ bearerAuth: [] }];
 
 /** A documented response object: the listed fields, and whatever else the resource carries. */
-export const resource = <S extends z.ZodRawShape>(name: string, shape: S) =>
-  z.looseObject({ id: z.string(), ...shape }).openapi(name);
+export const resource = <S extends z.ZodRawShape>(name: string, shape: S) => z.looseObject({ id: z.string(), ...shape }).openapi(name);
 
 export const uuidParam = (name: string) => z.uuid().openapi({ param: { name, in: "path" } });
 

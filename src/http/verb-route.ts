@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AnyVerb, callVerb } from "../services/verbs/define";
 import type { AppEnv } from "./context";
-import { authedRoute, authErrors, errors, type ErrorStatus, noContent } from "./openapi";
+import { authErrors, authedRoute, type ErrorStatus, errors, noContent } from "./openapi";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 type Status = 200 | 201 | 202 | 204;
@@ -36,7 +36,9 @@ type RouteOf<V extends AnyVerb, M extends Method, P extends string, S extends St
   method: M;
   path: P;
   request: (PathKeys<P> extends never ? object : { params: Params<V, P> }) & RestPart<V, M, P>;
-  responses: { [K in S]: K extends 204 ? typeof noContent : { description: string; content: { "application/json": { schema: V["output"] } } } };
+  responses: {
+    [K in S]: K extends 204 ? typeof noContent : { description: string; content: { "application/json": { schema: V["output"] } } };
+  };
 };
 
 /**
@@ -44,7 +46,10 @@ type RouteOf<V extends AnyVerb, M extends Method, P extends string, S extends St
  * the verb's own input schema split by where the values travel, the response is its output schema, and the
  * permission is its permission. The handler only moves values between HTTP and `callVerb`.
  */
-export function verbRoute<V extends AnyVerb, M extends Method, P extends string, S extends Status = 200>(verb: V, opts: VerbRouteOptions<M, P, S>) {
+export function verbRoute<V extends AnyVerb, M extends Method, P extends string, S extends Status = 200>(
+  verb: V,
+  opts: VerbRouteOptions<M, P, S>,
+) {
   const pathKeys = [...opts.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const shape = verb.input.shape as Record<string, unknown>;
   for (const key of pathKeys) if (!(key in shape)) throw new Error(`${verb.name}: path parameter {${key}} is not an input field`);
@@ -82,6 +87,5 @@ export function verbRoute<V extends AnyVerb, M extends Method, P extends string,
     const output = await callVerb(verb, c.var.svc, input, { validated: true });
     return status === 204 ? c.body(null, 204) : c.json(output as object, status as 200);
   };
-  // biome-ignore lint/suspicious/noExplicitAny: the route's own type carries the typed-client contract
   return [route, handler as any] as const;
 }

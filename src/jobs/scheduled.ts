@@ -20,12 +20,17 @@ export async function runScheduled(env: Env, ctx: ExecutionContext) {
     const expired = await expireIdleSessions(db);
     const published = await publishOutbox(db, env.EVENTS, log, { olderThanMs: 10_000 });
     await db.batch([
-      db.query.delete(schema.idempotencyKeys).where(lt(schema.idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`)),
-      db.query.delete(schema.outbox).where(and(isNotNull(schema.outbox.publishedAt), lt(schema.outbox.publishedAt, sql`now() - interval '7 days'`))),
+      db.query
+        .delete(schema.idempotencyKeys)
+        .where(lt(schema.idempotencyKeys.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`)),
+      db.query
+        .delete(schema.outbox)
+        .where(and(isNotNull(schema.outbox.publishedAt), lt(schema.outbox.publishedAt, sql`now() - interval '7 days'`))),
       db.query.delete(schema.processedWebhookEvents).where(lt(schema.processedWebhookEvents.receivedAt, sql`now() - interval '14 days'`)),
       db.query.delete(schema.refreshTokens).where(lt(schema.refreshTokens.expiresAt, sql`now() - interval '30 days'`)),
     ]);
-    if (expired.length || published.published || published.failed) log.info("scheduled run", { expiredSessions: expired.length, ...published });
+    if (expired.length || published.published || published.failed)
+      log.info("scheduled run", { expiredSessions: expired.length, ...published });
     return { expiredSessions: expired.length, ...published };
   } finally {
     ctx.waitUntil(db.close());

@@ -1,7 +1,7 @@
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { AppError } from "./errors";
 import { fromBase64Url, toBase64Url } from "./crypto";
+import { AppError } from "./errors";
 
 export interface Page<T> {
   data: T[];

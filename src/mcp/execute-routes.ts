@@ -5,7 +5,7 @@ import { errors, json, jsonBody, security } from "../http/openapi";
 import { createRouter } from "../http/router";
 import { recordToolCall } from "./record";
 import { callTool, toolListing } from "./registry";
-import { tools, toolRegistry } from "./tools";
+import { toolRegistry, tools } from "./tools";
 
 const ExecuteBody = z.object({
   tool_name: z.string().min(1).max(100),
@@ -19,7 +19,10 @@ const list = createRoute({
   security,
   middleware: [requireAuth],
   summary: "The tools AI agents can call, with JSON Schemas of their arguments",
-  responses: { 200: json(z.object({ tools: z.array(z.looseObject({ name: z.string(), description: z.string() })) }), "Tools"), ...errors(401) },
+  responses: {
+    200: json(z.object({ tools: z.array(z.looseObject({ name: z.string(), description: z.string() })) }), "Tools"),
+    ...errors(401),
+  },
 });
 
 const execute = createRoute({
@@ -30,7 +33,10 @@ const execute = createRoute({
   middleware: [requireAuth],
   summary: "Call one tool: { tool_name, arguments } → { tool_name, result }",
   request: { body: jsonBody(ExecuteBody) },
-  responses: { 200: json(z.object({ tool_name: z.string(), result: z.unknown() }), "The tool's result"), ...errors(400, 401, 403, 404, 409, 422) },
+  responses: {
+    200: json(z.object({ tool_name: z.string(), result: z.unknown() }), "The tool's result"),
+    ...errors(400, 401, 403, 404, 409, 422),
+  },
 });
 
 /** The simple HTTP surface of the design document; /mcp serves the same registry over the standard protocol. */

@@ -1,4 +1,4 @@
-import { schema, type Database } from "../db";
+import { type Database, schema } from "../db";
 import type { Principal } from "../services/auth/principal";
 import type { ToolCall } from "./registry";
 

@@ -2,13 +2,13 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Hono } from "hono";
-import type { AppEnv } from "../http/context";
 import { afterResponse } from "../http/after-response";
+import type { AppEnv } from "../http/context";
 import { requireAuth } from "../http/middleware/auth";
 import { AppError } from "../lib/errors";
 import { recordToolCall } from "./record";
 import { callTool, toolListing } from "./registry";
-import { tools, toolRegistry } from "./tools";
+import { toolRegistry, tools } from "./tools";
 
 /**
  * Standard MCP (Streamable HTTP) at /mcp, stateless as Workers want it: a new server and transport per request,
@@ -28,7 +28,11 @@ export const mcpStreamableRoutes = new Hono<AppEnv>()
   .all("/mcp", async (c) => {
     if (c.req.method !== "POST") {
       // Stateless server: there is no server-initiated stream to open with GET, nor a session to DELETE.
-      return c.json({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this server is stateless; use POST" }, id: null }, 405, { Allow: "POST" });
+      return c.json(
+        { jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this server is stateless; use POST" }, id: null },
+        405,
+        { Allow: "POST" },
+      );
     }
     const server = new Server({ name: "ventros-crm", version: c.var.config.BUILD_VERSION }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, async () => ({
@@ -42,10 +46,17 @@ export const mcpStreamableRoutes = new Hono<AppEnv>()
       const call = await callTool(toolRegistry, c.var.svc, name, args);
       afterResponse(c.executionCtx, () => recordToolCall(c.var.db, c.var.principal, call, args, "mcp").catch(() => {}));
       if (call.error) {
-        const error = { code: call.error.code, message: call.error.message, ...(call.error.details ? { details: call.error.details } : {}) };
+        const error = {
+          code: call.error.code,
+          message: call.error.message,
+          ...(call.error.details ? { details: call.error.details } : {}),
+        };
         return { isError: true, content: [{ type: "text" as const, text: JSON.stringify({ error }) }] };
       }
-      const structured = call.result && typeof call.result === "object" && !Array.isArray(call.result) ? (call.result as Record<string, unknown>) : { result: call.result };
+      const structured =
+        call.result && typeof call.result === "object" && !Array.isArray(call.result)
+          ? (call.result as Record<string, unknown>)
+          : { result: call.result };
       return { content: [{ type: "text" as const, text: JSON.stringify(call.result) }], structuredContent: structured };
     });
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -55,5 +66,9 @@ export const mcpStreamableRoutes = new Hono<AppEnv>()
 
 function allowedOrigin(origin: string, requestUrl: string, configured?: string) {
   if (origin === new URL(requestUrl).origin) return true;
-  return (configured ?? "").split(",").map((o) => o.trim()).filter(Boolean).includes(origin);
+  return (configured ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .includes(origin);
 }

@@ -1,5 +1,5 @@
 import { and, asc, inArray, isNull, lt, sql } from "drizzle-orm";
-import { schema, type Database } from "../db";
+import { type Database, schema } from "../db";
 import type { Logger } from "../lib/logger";
 import type { OutboxMessage, Topic } from "./events";
 
@@ -46,7 +46,10 @@ export async function publishOutbox(
           contentType: "json" as const,
         })),
       );
-      await db.query.update(schema.outbox).set({ publishedAt: new Date(), attempts: sql`${schema.outbox.attempts} + 1` }).where(inArray(schema.outbox.id, ids));
+      await db.query
+        .update(schema.outbox)
+        .set({ publishedAt: new Date(), attempts: sql`${schema.outbox.attempts} + 1` })
+        .where(inArray(schema.outbox.id, ids));
       published += chunk.length;
     } catch (err) {
       // The rows stay unpublished; the sweep retries them.

@@ -1,4 +1,4 @@
-import { schema } from "../db";
+import type { schema } from "../db";
 import { AppError } from "../lib/errors";
 import { uuidv7 } from "../lib/ids";
 import type { Topic } from "./events";

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { schema, type Database } from "../db";
+import { type Database, schema } from "../db";
 import { databaseFor, parseConfig } from "../env";
 import { createLogger, type Logger } from "../lib/logger";
 import type { OutboxMessage, Topic } from "../outbox/events";
@@ -70,7 +70,12 @@ async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
     // Consumers act for the system inside the event's own tenant and project.
     const svc = createServiceContext(
       c.db,
-      { tenantId: body.tenantId ?? "", projectId: body.projectId ?? "", role: "admin", actor: { type: "system", id: `queue:${body.topic}` } },
+      {
+        tenantId: body.tenantId ?? "",
+        projectId: body.projectId ?? "",
+        role: "admin",
+        actor: { type: "system", id: `queue:${body.topic}` },
+      },
       c.log,
     );
     try {

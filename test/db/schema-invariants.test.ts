@@ -20,10 +20,7 @@ async function expectUniqueViolation(promise: Promise<unknown>, constraint: stri
 }
 
 async function insertContact(f: Fixture) {
-  const [c] = await db.query
-    .insert(schema.contacts)
-    .values({ tenantId: f.tenant.id, projectId: f.project.id, name: "Ana" })
-    .returning();
+  const [c] = await db.query.insert(schema.contacts).values({ tenantId: f.tenant.id, projectId: f.project.id, name: "Ana" }).returning();
   return c!;
 }
 
@@ -58,10 +55,7 @@ describe("schema invariants", () => {
       channelMessageId: "false_5511999999999@c.us_ABC",
     };
     await db.query.insert(schema.messages).values({ ...base, channelId: ch1.id });
-    await expectUniqueViolation(
-      db.query.insert(schema.messages).values({ ...base, channelId: ch1.id }),
-      "messages_channel_message_uq",
-    );
+    await expectUniqueViolation(db.query.insert(schema.messages).values({ ...base, channelId: ch1.id }), "messages_channel_message_uq");
     await db.query.insert(schema.messages).values({ ...base, channelId: ch2.id });
     // Outbound messages have no WhatsApp id until WAHA accepts them; many may wait at once.
     await db.query.insert(schema.messages).values([

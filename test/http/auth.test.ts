@@ -37,7 +37,11 @@ describe("auth", () => {
     const err = expectError(await login({ email: "not-an-email" }), 400, "invalid_request");
     expect(JSON.stringify(err.details)).toContain("email");
     expect(JSON.stringify(err.details)).toContain("password");
-    expectError(await api("/api/v1/auth/login", { rawBody: "{not json", headers: { "content-type": "application/json" } }), 400, "invalid_request");
+    expectError(
+      await api("/api/v1/auth/login", { rawBody: "{not json", headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_request",
+    );
   });
 
   it("refuses a project the user is not a member of", async () => {
@@ -98,7 +102,14 @@ describe("auth", () => {
     const key = await t.apiKey("readonly");
     expect(key.key).toMatch(/^vtr_/);
     expect((await api("/api/v1/contacts", { token: key.key })).status).toBe(200);
-    await expect.poll(async () => (await db.query.execute<{ last_used_at: string | null }>(sql`select last_used_at from api_keys where id = ${key.id}`)).rows[0]?.last_used_at, { timeout: 5000 }).not.toBeNull();
+    await expect
+      .poll(
+        async () =>
+          (await db.query.execute<{ last_used_at: string | null }>(sql`select last_used_at from api_keys where id = ${key.id}`)).rows[0]
+            ?.last_used_at,
+        { timeout: 5000 },
+      )
+      .not.toBeNull();
     await db.query.execute(sql`update api_keys set revoked_at = now() where id = ${key.id}`);
     expectError(await api("/api/v1/contacts", { token: key.key }), 401, "unauthorized");
   });

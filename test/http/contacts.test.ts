@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
 import { api, expectError } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
@@ -27,7 +27,10 @@ describe("contacts API", () => {
     expect(res.status).toBe(201);
     expect(res.body.phone).toBe("5511988887777");
     expect(res.body.identifiers).toEqual(
-      expect.arrayContaining([{ kind: "phone", value: "5511988887777" }, { kind: "wa_lid", value: "123456789@lid" }]),
+      expect.arrayContaining([
+        { kind: "phone", value: "5511988887777" },
+        { kind: "wa_lid", value: "123456789@lid" },
+      ]),
     );
     const id = res.body.id;
     const got = await api(`/api/v1/contacts/${id}`, { token: a.keys.readonly });
@@ -47,7 +50,11 @@ describe("contacts API", () => {
     expectError(await api("/api/v1/contacts?limit=1000", { token: a.keys.admin }), 400, "invalid_request");
     expectError(await api("/api/v1/contacts?cursor=bogus", { token: a.keys.admin }), 400, "invalid_request");
     expectError(await api("/api/v1/contacts/not-a-uuid", { token: a.keys.admin }), 400, "invalid_request");
-    expectError(await api(`/api/v1/contacts/${crypto.randomUUID()}`, { token: a.keys.admin, method: "PATCH", body: {} }), 400, "invalid_request");
+    expectError(
+      await api(`/api/v1/contacts/${crypto.randomUUID()}`, { token: a.keys.admin, method: "PATCH", body: {} }),
+      400,
+      "invalid_request",
+    );
   });
 
   it("answers 409 for an identifier another contact of the project holds, and 413 for huge bodies", async () => {
@@ -57,7 +64,11 @@ describe("contacts API", () => {
     expect(JSON.stringify(dup.details)).toContain("contact_identifiers_project_kind_value_uq");
     // The same number is free in another tenant.
     expect((await create(b.keys.admin, { name: "Other tenant", phone: value })).status).toBe(201);
-    expectError(await create(a.keys.admin, { name: "x".repeat(100), customFields: { blob: "y".repeat(1100 * 1024) } }), 413, "payload_too_large");
+    expectError(
+      await create(a.keys.admin, { name: "x".repeat(100), customFields: { blob: "y".repeat(1100 * 1024) } }),
+      413,
+      "payload_too_large",
+    );
   });
 
   it("lists with search, filters and stable cursor pagination", async () => {
@@ -66,7 +77,9 @@ describe("contacts API", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: any = await api(`/api/v1/contacts?q=${tag}&limit=3&sort=name&order=asc${cursor ? `&cursor=${cursor}` : ""}`, { token: a.keys.readonly });
+      const res: any = await api(`/api/v1/contacts?q=${tag}&limit=3&sort=name&order=asc${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: a.keys.readonly,
+      });
       expect(res.status).toBe(200);
       seen.push(...res.body.data.map((c: any) => c.name));
       cursor = res.body.nextCursor;
@@ -81,11 +94,17 @@ describe("contacts API", () => {
 
   it("updates and merges custom fields, writes the timeline, deletes softly", async () => {
     const { body: c } = await create(a.keys.admin, { name: "Before", customFields: { a: 1, b: 2 } });
-    const upd = await api(`/api/v1/contacts/${c.id}`, { token: a.keys.manager, method: "PATCH", body: { name: "After", customFields: { b: null, c: 3 } } });
+    const upd = await api(`/api/v1/contacts/${c.id}`, {
+      token: a.keys.manager,
+      method: "PATCH",
+      body: { name: "After", customFields: { b: null, c: 3 } },
+    });
     expect(upd.status).toBe(200);
     expect(upd.body.name).toBe("After");
     expect(upd.body.customFields).toEqual({ a: 1, c: 3 });
-    const { rows } = await db.query.execute<{ type: string }>(sql`select type from contact_events where contact_id = ${c.id} order by occurred_at`);
+    const { rows } = await db.query.execute<{ type: string }>(
+      sql`select type from contact_events where contact_id = ${c.id} order by occurred_at`,
+    );
     expect(rows.map((r) => r.type)).toEqual(["contact.created", "contact.updated"]);
     expect((await api(`/api/v1/contacts/${c.id}`, { token: a.keys.manager, method: "DELETE" })).status).toBe(204);
     expectError(await api(`/api/v1/contacts/${c.id}`, { token: a.keys.admin }), 404, "not_found");
@@ -104,12 +123,22 @@ describe("contacts API", () => {
     expectError(await api(`/api/v1/contacts/${c.id}`, { token: other }), 404, "not_found");
     expectError(await api(`/api/v1/contacts/${c.id}`, { token: other, method: "PATCH", body: { name: "pwned" } }), 404, "not_found");
     expectError(await api(`/api/v1/contacts/${c.id}`, { token: other, method: "DELETE" }), 404, "not_found");
-    expectError(await api(`/api/v1/contacts/${c.id}/identifiers`, { token: other, body: { kind: "email", value: "x@y.z" } }), 404, "not_found");
+    expectError(
+      await api(`/api/v1/contacts/${c.id}/identifiers`, { token: other, body: { kind: "email", value: "x@y.z" } }),
+      404,
+      "not_found",
+    );
     const got = await api(`/api/v1/contacts/${c.id}`, { token: a.keys.admin });
     expect(got.body.name).toBe("Private");
     // A reference to another tenant's agent is refused, not silently linked.
-    const [agent] = (await db.query.execute<{ id: string }>(sql`
-      insert into agents (id, tenant_id, project_id, kind, name) values (gen_random_uuid(), ${b.tenant.id}, ${b.project.id}, 'human', 'B agent') returning id`)).rows;
-    expectError(await api(`/api/v1/contacts/${c.id}`, { token: a.keys.admin, method: "PATCH", body: { assignedAgentId: agent!.id } }), 422, "unprocessable");
+    const [agent] = (
+      await db.query.execute<{ id: string }>(sql`
+      insert into agents (id, tenant_id, project_id, kind, name) values (gen_random_uuid(), ${b.tenant.id}, ${b.project.id}, 'human', 'B agent') returning id`)
+    ).rows;
+    expectError(
+      await api(`/api/v1/contacts/${c.id}`, { token: a.keys.admin, method: "PATCH", body: { assignedAgentId: agent!.id } }),
+      422,
+      "unprocessable",
+    );
   });
 });

@@ -20,7 +20,10 @@ describe("remaining CRUD routes", () => {
 
   it("tags: rename, recolour, delete", async () => {
     const tag = (await call("POST", "/api/v1/tags", { name: "Lead" })).body;
-    expect((await call("PATCH", `/api/v1/tags/${tag.id}`, { name: "Lead quente", color: "#ef4444" })).body).toMatchObject({ name: "Lead quente", color: "#ef4444" });
+    expect((await call("PATCH", `/api/v1/tags/${tag.id}`, { name: "Lead quente", color: "#ef4444" })).body).toMatchObject({
+      name: "Lead quente",
+      color: "#ef4444",
+    });
     expect((await call("PATCH", `/api/v1/tags/${tag.id}`, { color: "red" })).status).toBe(400);
     expect((await call("DELETE", `/api/v1/tags/${tag.id}`)).status).toBe(204);
     expect((await call("GET", "/api/v1/tags")).body.data).toEqual([]);
@@ -59,9 +62,13 @@ describe("remaining CRUD routes", () => {
   });
 
   it("channels: list, update, delete", async () => {
-    const ch = (await call("POST", "/api/v1/channels", { name: "Suporte", wahaSession: `sup${Date.now()}`, baseUrl: "http://waha.local:3000" })).body;
+    const ch = (
+      await call("POST", "/api/v1/channels", { name: "Suporte", wahaSession: `sup${Date.now()}`, baseUrl: "http://waha.local:3000" })
+    ).body;
     expect((await call("GET", "/api/v1/channels", undefined, t.keys.readonly)).body.data.map((c: any) => c.id)).toContain(ch.id);
-    expect((await call("PATCH", `/api/v1/channels/${ch.id}`, { name: "Suporte 2", baseUrl: "https://waha.example.com/" })).body).toMatchObject({ name: "Suporte 2", baseUrl: "https://waha.example.com" });
+    expect(
+      (await call("PATCH", `/api/v1/channels/${ch.id}`, { name: "Suporte 2", baseUrl: "https://waha.example.com/" })).body,
+    ).toMatchObject({ name: "Suporte 2", baseUrl: "https://waha.example.com" });
     expect((await call("PATCH", `/api/v1/channels/${ch.id}`, { baseUrl: "not a url" })).status).toBe(400);
     expect((await call("DELETE", `/api/v1/channels/${ch.id}`)).status).toBe(204);
     expect((await call("GET", `/api/v1/channels/${ch.id}`)).status).toBe(404);
@@ -74,6 +81,9 @@ describe("remaining CRUD routes", () => {
     expect((await call("POST", `/api/v1/contacts/${c.id}/identifiers`, { kind: "fax", value: "1" })).status).toBe(400);
     expect((await call("DELETE", `/api/v1/contacts/${c.id}/identifiers/${id}`)).status).toBe(204);
     expect((await call("GET", `/api/v1/contacts/${c.id}`)).body.identifiers).toEqual([]);
-    expect((await call("GET", "/api/v1/projects/current", undefined, t.keys.readonly)).body).toMatchObject({ id: t.project.id, slug: "main" });
+    expect((await call("GET", "/api/v1/projects/current", undefined, t.keys.readonly)).body).toMatchObject({
+      id: t.project.id,
+      slug: "main",
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, type ApiResponse } from "../support/api";
+import { type ApiResponse, api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 
@@ -18,7 +18,11 @@ describe("the last admin under concurrent changes", () => {
   });
 
   const admins = async () =>
-    (await db.query.execute<{ id: string }>(sql`select id from memberships where project_id = ${t.project.id} and role = 'admin' order by id`)).rows.map((r) => r.id);
+    (
+      await db.query.execute<{ id: string }>(
+        sql`select id from memberships where project_id = ${t.project.id} and role = 'admin' order by id`,
+      )
+    ).rows.map((r) => r.id);
 
   /** Brings the project back to exactly two admin memberships and returns them. */
   async function twoAdmins() {
@@ -42,8 +46,14 @@ describe("the last admin under concurrent changes", () => {
     const [a, b] = await twoAdmins();
     const results = await Promise.all([first(a), second(b)]);
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 409), JSON.stringify(statuses)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 200 || s === 204), JSON.stringify(statuses)).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s === 409),
+      JSON.stringify(statuses),
+    ).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s === 200 || s === 204),
+      JSON.stringify(statuses),
+    ).toHaveLength(1);
     expect(results.find((r) => r.status === 409)!.body.error.code).toBe("conflict");
     expect(await admins()).toHaveLength(1);
   }

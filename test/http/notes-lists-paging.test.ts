@@ -30,12 +30,21 @@ describe("note and list member listings", () => {
   it("pages notes on the key they are ordered by (pinned first), losing none", async () => {
     const contactId = await newContact("Notes");
     // The oldest note is pinned: it comes first, and the newer unpinned notes must still follow it.
-    for (const [body, pinned] of [["old pinned", true], ["first", false], ["second", false], ["new pinned", true], ["third", false]] as const) {
+    for (const [body, pinned] of [
+      ["old pinned", true],
+      ["first", false],
+      ["second", false],
+      ["new pinned", true],
+      ["third", false],
+    ] as const) {
       expect((await call("POST", `/api/v1/contacts/${contactId}/notes`, { body, pinned })).status).toBe(201);
     }
     const expected = ["new pinned", "old pinned", "third", "second", "first"];
     for (const limit of [1, 2, 3]) {
-      expect((await walk(`/api/v1/contacts/${contactId}/notes`, limit)).map((n) => n.body), `limit ${limit}`).toEqual(expected);
+      expect(
+        (await walk(`/api/v1/contacts/${contactId}/notes`, limit)).map((n) => n.body),
+        `limit ${limit}`,
+      ).toEqual(expected);
     }
     expectError(await call("GET", `/api/v1/contacts/${contactId}/notes?cursor=bogus`), 400, "invalid_request");
   });
@@ -44,13 +53,23 @@ describe("note and list member listings", () => {
     const list = (await call("POST", "/api/v1/contact-lists", { name: "Campaign" })).body;
     const [kept, leaving, gone] = [await newContact("Kept"), await newContact("Leaving"), await newContact("Gone")];
     expect((await call("DELETE", `/api/v1/contacts/${gone}`)).status).toBe(204);
-    const refused = expectError(await call("POST", `/api/v1/contact-lists/${list.id}/members`, { contactIds: [kept, gone] }), 422, "unprocessable");
+    const refused = expectError(
+      await call("POST", `/api/v1/contact-lists/${list.id}/members`, { contactIds: [kept, gone] }),
+      422,
+      "unprocessable",
+    );
     expect(refused.details).toEqual({ missing: [gone] });
 
-    expect((await call("POST", `/api/v1/contact-lists/${list.id}/members`, { contactIds: [kept, leaving] })).body).toEqual({ added: 2, alreadyMembers: 0 });
+    expect((await call("POST", `/api/v1/contact-lists/${list.id}/members`, { contactIds: [kept, leaving] })).body).toEqual({
+      added: 2,
+      alreadyMembers: 0,
+    });
     expect((await call("DELETE", `/api/v1/contacts/${leaving}`)).status).toBe(204);
     for (const limit of [1, 50]) {
-      expect((await walk(`/api/v1/contact-lists/${list.id}/members`, limit)).map((c) => c.id), `limit ${limit}`).toEqual([kept]);
+      expect(
+        (await walk(`/api/v1/contact-lists/${list.id}/members`, limit)).map((c) => c.id),
+        `limit ${limit}`,
+      ).toEqual([kept]);
     }
   });
 });

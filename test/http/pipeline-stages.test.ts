@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, expectError, type ApiResponse } from "../support/api";
+import { type ApiResponse, api, expectError } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 
@@ -18,15 +18,26 @@ describe("pipeline stages", () => {
     t = await createActors(db);
   });
   const call = (method: string, path: string, body?: unknown, token = t.keys.manager) => api(path, { method, token, body });
-  const newPipeline = async (name: string) => (await call("POST", "/api/v1/pipelines", { name, stages: [{ name: "New" }, { name: "Won", kind: "won" }] })).body;
+  const newPipeline = async (name: string) =>
+    (await call("POST", "/api/v1/pipelines", { name, stages: [{ name: "New" }, { name: "Won", kind: "won" }] })).body;
 
   it("writes a domain event for every stage change", async () => {
     const p = await newPipeline("Events");
     const added = (await call("POST", `/api/v1/pipelines/${p.id}/stages`, { name: "Demo", position: 1 })).body;
     expect((await call("PATCH", `/api/v1/pipelines/${p.id}/stages/${added.id}`, { color: "#22c55e" })).status).toBe(200);
-    expect((await call("PUT", `/api/v1/pipelines/${p.id}/stages/order`, { stageIds: [p.stages[1].id, added.id, p.stages[0].id] })).body.stages.map((s: any) => s.name)).toEqual(["Won", "Demo", "New"]);
+    expect(
+      (
+        await call("PUT", `/api/v1/pipelines/${p.id}/stages/order`, { stageIds: [p.stages[1].id, added.id, p.stages[0].id] })
+      ).body.stages.map((s: any) => s.name),
+    ).toEqual(["Won", "Demo", "New"]);
     expect((await call("DELETE", `/api/v1/pipelines/${p.id}/stages/${added.id}`)).status).toBe(204);
-    expect(await topicsFor("pipelineId", p.id)).toEqual(["pipeline.created", "stage.created", "stage.deleted", "stage.updated", "stages.reordered"]);
+    expect(await topicsFor("pipelineId", p.id)).toEqual([
+      "pipeline.created",
+      "stage.created",
+      "stage.deleted",
+      "stage.updated",
+      "stages.reordered",
+    ]);
     expect(await topicsFor("stageId", added.id)).toEqual(["stage.created", "stage.deleted", "stage.updated"]);
   });
 

@@ -29,7 +29,11 @@ describe("projects, members and API keys", () => {
     expect(created.status).toBe(201);
     // The event belongs to the new project's stream and names its first admin.
     expect(await eventsFor("projectId", created.body.id)).toEqual([
-      { topic: "project.created", project_id: created.body.id, payload: { projectId: created.body.id, name: "Support", slug: "support", adminUserId: t.user.id } },
+      {
+        topic: "project.created",
+        project_id: created.body.id,
+        payload: { projectId: created.body.id, name: "Support", slug: "support", adminUserId: t.user.id },
+      },
     ]);
     expectError(await api("/api/v1/projects", { token: adminToken, body: { name: "Dup", slug: "support" } }), 409, "conflict");
     expectError(await api("/api/v1/projects", { token: adminToken, body: { name: "Bad", slug: "Has Spaces" } }), 400, "invalid_request");
@@ -44,12 +48,24 @@ describe("projects, members and API keys", () => {
   });
 
   it("changes project settings", async () => {
-    const res = await api("/api/v1/projects/current", { token: t.keys.admin, method: "PATCH", body: { settings: { sessionTimeoutMinutes: 45 } } });
+    const res = await api("/api/v1/projects/current", {
+      token: t.keys.admin,
+      method: "PATCH",
+      body: { settings: { sessionTimeoutMinutes: 45 } },
+    });
     expect(res.body.settings).toEqual({ sessionTimeoutMinutes: 45 });
     // Given settings are merged into the current ones.
-    const renamed = await api("/api/v1/projects/current", { token: t.keys.admin, method: "PATCH", body: { name: "Main desk", settings: { messageGroupWindowSeconds: 30 } } });
+    const renamed = await api("/api/v1/projects/current", {
+      token: t.keys.admin,
+      method: "PATCH",
+      body: { name: "Main desk", settings: { messageGroupWindowSeconds: 30 } },
+    });
     expect(renamed.body).toMatchObject({ name: "Main desk", settings: { sessionTimeoutMinutes: 45, messageGroupWindowSeconds: 30 } });
-    expectError(await api("/api/v1/projects/current", { token: t.keys.admin, method: "PATCH", body: { settings: { sessionTimeoutMinutes: 0 } } }), 400, "invalid_request");
+    expectError(
+      await api("/api/v1/projects/current", { token: t.keys.admin, method: "PATCH", body: { settings: { sessionTimeoutMinutes: 0 } } }),
+      400,
+      "invalid_request",
+    );
     expectError(await api("/api/v1/projects/current", { token: t.keys.admin, method: "PATCH", body: {} }), 400, "invalid_request");
     const updates = (await eventsFor("projectId", t.project.id)).filter((e) => e.topic === "project.updated");
     expect(updates.map((e) => e.payload.fields)).toEqual([["settings"], ["name", "settings"]]);
@@ -57,24 +73,43 @@ describe("projects, members and API keys", () => {
 
   it("adds members (new and existing accounts), changes roles, keeps the last admin", async () => {
     const email = `agent-${Date.now()}@example.test`;
-    expectError(await api("/api/v1/members", { token: t.keys.admin, body: { email, name: "Agent", role: "user" } }), 400, "invalid_request");
-    const added = await api("/api/v1/members", { token: t.keys.admin, body: { email, name: "Agent", role: "user", password: "a-long-password" } });
+    expectError(
+      await api("/api/v1/members", { token: t.keys.admin, body: { email, name: "Agent", role: "user" } }),
+      400,
+      "invalid_request",
+    );
+    const added = await api("/api/v1/members", {
+      token: t.keys.admin,
+      body: { email, name: "Agent", role: "user", password: "a-long-password" },
+    });
     expect(added.status).toBe(201);
     const login = await api("/api/v1/auth/login", { body: { email, password: "a-long-password" } });
     expect(login.body.role).toBe("user");
     expectError(await api("/api/v1/members", { token: t.keys.admin, body: { email, name: "Agent", role: "user" } }), 409, "conflict");
     // An account from another tenant can be added by email without a password.
     const other = await createTenantFixture(db);
-    expect((await api("/api/v1/members", { token: t.keys.admin, body: { email: other.user.email, name: "Guest", role: "readonly" } })).status).toBe(201);
+    expect(
+      (await api("/api/v1/members", { token: t.keys.admin, body: { email: other.user.email, name: "Guest", role: "readonly" } })).status,
+    ).toBe(201);
 
     const promoted = await api(`/api/v1/members/${added.body.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "manager" } });
     expect(promoted.body).toMatchObject({ id: added.body.id, role: "manager", user: { email, name: "Agent" } });
     // Unchanged role: same answer, no event.
-    expect((await api(`/api/v1/members/${added.body.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "manager" } })).body.role).toBe("manager");
-    expectError(await api(`/api/v1/members/${added.body.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "owner" } }), 400, "invalid_request");
+    expect(
+      (await api(`/api/v1/members/${added.body.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "manager" } })).body.role,
+    ).toBe("manager");
+    expectError(
+      await api(`/api/v1/members/${added.body.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "owner" } }),
+      400,
+      "invalid_request",
+    );
     const members = (await api("/api/v1/members", { token: t.keys.manager })).body.data;
     const adminMembership = members.find((m: any) => m.role === "admin");
-    expectError(await api(`/api/v1/members/${adminMembership.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "user" } }), 409, "conflict");
+    expectError(
+      await api(`/api/v1/members/${adminMembership.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "user" } }),
+      409,
+      "conflict",
+    );
     expectError(await api(`/api/v1/members/${adminMembership.id}`, { token: t.keys.admin, method: "DELETE" }), 409, "conflict");
     // Removal ends refresh-token access.
     expect((await api(`/api/v1/members/${added.body.id}`, { token: t.keys.admin, method: "DELETE" })).status).toBe(204);
@@ -96,7 +131,11 @@ describe("projects, members and API keys", () => {
     const row = listed.find((k: any) => k.id === created.body.id);
     expect(row).toMatchObject({ name: "ADK", role: "user", prefix: created.body.key.slice(0, 10) });
     expect(JSON.stringify(listed)).not.toContain(created.body.key);
-    expectError(await api("/api/v1/api-keys", { token: adminToken, body: { name: "old", role: "user", expiresAt: "2020-01-01" } }), 400, "invalid_request");
+    expectError(
+      await api("/api/v1/api-keys", { token: adminToken, body: { name: "old", role: "user", expiresAt: "2020-01-01" } }),
+      400,
+      "invalid_request",
+    );
     expect((await api(`/api/v1/api-keys/${created.body.id}`, { token: adminToken, method: "DELETE" })).body.revokedAt).toBeTruthy();
     expectError(await api("/api/v1/contacts", { token: created.body.key }), 401, "unauthorized");
     // Revoking again: no live key with that id, and no second event.
@@ -111,7 +150,11 @@ describe("projects, members and API keys", () => {
     const other = await createActors(db);
     const [member] = (await api("/api/v1/members", { token: other.keys.admin })).body.data;
     const [key] = (await api("/api/v1/api-keys", { token: other.keys.admin })).body.data;
-    expectError(await api(`/api/v1/members/${member.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "readonly" } }), 404, "not_found");
+    expectError(
+      await api(`/api/v1/members/${member.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "readonly" } }),
+      404,
+      "not_found",
+    );
     expectError(await api(`/api/v1/members/${member.id}`, { token: t.keys.admin, method: "DELETE" }), 404, "not_found");
     expectError(await api(`/api/v1/api-keys/${key.id}`, { token: t.keys.admin, method: "DELETE" }), 404, "not_found");
     expect((await api("/api/v1/members", { token: other.keys.admin })).body.data[0]).toMatchObject({ id: member.id, role: "admin" });
@@ -137,6 +180,10 @@ describe("projects, members and API keys", () => {
     const k2 = { "Idempotency-Key": `idem-${crypto.randomUUID()}` };
     expectError(await api("/api/v1/contacts", { token: t.keys.admin, body: { email: "bad" }, headers: k2 }), 400, "invalid_request");
     expect((await api("/api/v1/contacts", { token: t.keys.admin, body: { email: "good@example.test" }, headers: k2 })).status).toBe(201);
-    expectError(await api("/api/v1/contacts", { token: t.keys.admin, body: { name: "x" }, headers: { "Idempotency-Key": "" } }), 400, "invalid_request");
+    expectError(
+      await api("/api/v1/contacts", { token: t.keys.admin, body: { name: "x" }, headers: { "Idempotency-Key": "" } }),
+      400,
+      "invalid_request",
+    );
   });
 });

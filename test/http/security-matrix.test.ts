@@ -3,8 +3,8 @@ import { sql } from "drizzle-orm";
 import { sign } from "hono/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
 import { can, type Permission } from "../../src/services/auth/permissions";
-import { recordDeadLetter } from "../../src/services/dead-letters";
 import type { Role } from "../../src/services/auth/principal";
+import { recordDeadLetter } from "../../src/services/dead-letters";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
@@ -32,8 +32,7 @@ async function operations(): Promise<Op[]> {
   );
 }
 
-const fill = (path: string, ids: Record<string, string> = {}) =>
-  path.replace(/\{(\w+)\}/g, (_, name) => ids[name] ?? crypto.randomUUID());
+const fill = (path: string, ids: Record<string, string> = {}) => path.replace(/\{(\w+)\}/g, (_, name) => ids[name] ?? crypto.randomUUID());
 
 describe("security matrix over every documented route", () => {
   let ops: Op[];
@@ -46,7 +45,9 @@ describe("security matrix over every documented route", () => {
 
   it("documents a permission for every API route that is not public", () => {
     expect(ops.length).toBeGreaterThan(60);
-    const missing = ops.filter((o) => o.path.startsWith("/api/") && !PUBLIC.has(`${o.method} ${o.path}`) && !o.permission && o.path !== "/api/v1/auth/logout");
+    const missing = ops.filter(
+      (o) => o.path.startsWith("/api/") && !PUBLIC.has(`${o.method} ${o.path}`) && !o.permission && o.path !== "/api/v1/auth/logout",
+    );
     expect(missing).toEqual([]);
   });
 
@@ -57,7 +58,11 @@ describe("security matrix over every documented route", () => {
     const expired = await sign({ ...claims, iat: now - 7200, exp: now - 3600 }, env.JWT_SECRET, "HS256");
     for (const op of ops.filter((o) => o.permission || o.path === "/api/v1/auth/logout")) {
       for (const token of [undefined, forged, expired]) {
-        const res = await api(fill(op.path), { method: op.method, token, body: op.method === "GET" || op.method === "DELETE" ? undefined : {} });
+        const res = await api(fill(op.path), {
+          method: op.method,
+          token,
+          body: op.method === "GET" || op.method === "DELETE" ? undefined : {},
+        });
         expect(res.status, `${op.method} ${op.path} token=${token ? "bad" : "none"}`).toBe(401);
         expect(res.body.error.code).toBe("unauthorized");
       }
@@ -68,7 +73,11 @@ describe("security matrix over every documented route", () => {
     let checked = 0;
     for (const op of ops.filter((o) => o.permission)) {
       for (const role of ROLES.filter((r) => !can(r, op.permission!))) {
-        const res = await api(fill(op.path), { method: op.method, token: a.keys[role], body: op.method === "GET" || op.method === "DELETE" ? undefined : { garbage: true } });
+        const res = await api(fill(op.path), {
+          method: op.method,
+          token: a.keys[role],
+          body: op.method === "GET" || op.method === "DELETE" ? undefined : { garbage: true },
+        });
         expect(res.status, `${role} ${op.method} ${op.path}`).toBe(403);
         expect(res.body.error.code).toBe("forbidden");
         checked++;
@@ -100,9 +109,19 @@ describe("security matrix over every documented route", () => {
     };
     // Path parameters are named after the verb input field they fill, i.e. after the resource they address.
     const ids: Record<string, string> = {
-      contactId: bIds.contactId, identifierId: bIds.identifierId, tagId: bIds.tagId, noteId: bIds.noteId, listId: bIds.listId,
-      agentId: bIds.agentId, pipelineId: bIds.pipelineId, stageId: bIds.stageId, channelId: bIds.channelId, sessionId: bIds.sessionId,
-      memberId: bIds.membershipId, apiKeyId: bIds.apiKeyId, deadLetterId: bIds.deadLetterId,
+      contactId: bIds.contactId,
+      identifierId: bIds.identifierId,
+      tagId: bIds.tagId,
+      noteId: bIds.noteId,
+      listId: bIds.listId,
+      agentId: bIds.agentId,
+      pipelineId: bIds.pipelineId,
+      stageId: bIds.stageId,
+      channelId: bIds.channelId,
+      sessionId: bIds.sessionId,
+      memberId: bIds.membershipId,
+      apiKeyId: bIds.apiKeyId,
+      deadLetterId: bIds.deadLetterId,
     };
     const withId = ops.filter((o) => o.permission && /\{\w+\}/.test(o.path));
     expect(withId.length).toBeGreaterThan(35);
@@ -124,7 +143,9 @@ describe("security matrix over every documented route", () => {
     expect((await api(`/api/v1/contacts?tagId=${bIds.tagId}`, { token: a.keys.admin })).body.data).toEqual([]);
     expect((await api("/api/v1/messages", { token: a.keys.admin, body: { contactId: bIds.contactId, text: "hi" } })).status).toBe(404);
     const aList = (await api("/api/v1/contact-lists", { token: a.keys.admin, body: { name: "A list" } })).body;
-    expect((await api(`/api/v1/contact-lists/${aList.id}/members`, { token: a.keys.admin, body: { contactIds: [bIds.contactId] } })).status).toBe(422);
+    expect(
+      (await api(`/api/v1/contact-lists/${aList.id}/members`, { token: a.keys.admin, body: { contactIds: [bIds.contactId] } })).status,
+    ).toBe(422);
     // And nothing of B's changed.
     const { rows } = await db.query.execute<{ name: string; revoked: boolean; role: string; notes: number }>(sql`
       select (select name from contacts where id = ${bIds.contactId}) as name,
@@ -156,13 +177,34 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
   const message = await post("/api/v1/messages", { contactId: contact.id, channelId: channel.id, text: "hello" });
   const members = (await api("/api/v1/members", { token })).body.data;
   const outboxId = crypto.randomUUID();
-  await recordDeadLetter(db, "ventros-events-dlq", { id: outboxId, topic: "message.queued", tenantId: b.tenant.id, projectId: b.project.id, payload: { messageId: message.id }, createdAt: new Date().toISOString() }, 6);
+  await recordDeadLetter(
+    db,
+    "ventros-events-dlq",
+    {
+      id: outboxId,
+      topic: "message.queued",
+      tenantId: b.tenant.id,
+      projectId: b.project.id,
+      payload: { messageId: message.id },
+      createdAt: new Date().toISOString(),
+    },
+    6,
+  );
   const [dead] = (await db.query.execute<{ id: string }>(sql`select id from dead_letters where outbox_id = ${outboxId}`)).rows;
   const keys = (await api("/api/v1/api-keys", { token })).body.data;
   return {
-    contactId: contact.id as string, identifierId: identifier.id as string, tagId: tag.id as string, noteId: note.id as string,
-    listId: list.id as string, agentId: agent.id as string, pipelineId: pipeline.id as string, stageId: pipeline.stages[0].id as string,
-    channelId: channel.id, sessionId: message.sessionId as string, membershipId: members[0].id as string, apiKeyId: keys[0].id as string,
+    contactId: contact.id as string,
+    identifierId: identifier.id as string,
+    tagId: tag.id as string,
+    noteId: note.id as string,
+    listId: list.id as string,
+    agentId: agent.id as string,
+    pipelineId: pipeline.id as string,
+    stageId: pipeline.stages[0].id as string,
+    channelId: channel.id,
+    sessionId: message.sessionId as string,
+    membershipId: members[0].id as string,
+    apiKeyId: keys[0].id as string,
     deadLetterId: dead!.id,
   };
 }

@@ -42,8 +42,14 @@ describe("tags, notes, lists, agents", () => {
     const list = await api(`/api/v1/contacts/${contactId}/notes`, { token: t.keys.readonly });
     expect(list.body.data.map((n: any) => n.body)).toEqual(["Pinned", "Called, wants a demo"]);
     // The user key did not write the admin's note.
-    expectError(await api(`/api/v1/notes/${pinned.body.id}`, { token: t.keys.user, method: "PATCH", body: { body: "mine now" } }), 403, "forbidden");
-    expect((await api(`/api/v1/notes/${note.body.id}`, { token: t.keys.user, method: "PATCH", body: { pinned: true } })).body.pinned).toBe(true);
+    expectError(
+      await api(`/api/v1/notes/${pinned.body.id}`, { token: t.keys.user, method: "PATCH", body: { body: "mine now" } }),
+      403,
+      "forbidden",
+    );
+    expect((await api(`/api/v1/notes/${note.body.id}`, { token: t.keys.user, method: "PATCH", body: { pinned: true } })).body.pinned).toBe(
+      true,
+    );
     expectError(await api(`/api/v1/notes/${note.body.id}`, { token: t.keys.user, method: "PATCH", body: {} }), 400, "invalid_request");
     expect((await api(`/api/v1/notes/${pinned.body.id}`, { token: t.keys.manager, method: "DELETE" })).status).toBe(204);
   });
@@ -52,16 +58,29 @@ describe("tags, notes, lists, agents", () => {
     const list = await api("/api/v1/contact-lists", { token: t.keys.manager, body: { name: "Black Friday" } });
     expect(list.status).toBe(201);
     const second = (await api("/api/v1/contacts", { token: t.keys.admin, body: { name: "Bruno" } })).body.id;
-    const add = await api(`/api/v1/contact-lists/${list.body.id}/members`, { token: t.keys.manager, body: { contactIds: [contactId, second, contactId] } });
+    const add = await api(`/api/v1/contact-lists/${list.body.id}/members`, {
+      token: t.keys.manager,
+      body: { contactIds: [contactId, second, contactId] },
+    });
     expect(add.body).toEqual({ added: 2, alreadyMembers: 0 });
     const again = await api(`/api/v1/contact-lists/${list.body.id}/members`, { token: t.keys.manager, body: { contactIds: [second] } });
     expect(again.body).toEqual({ added: 0, alreadyMembers: 1 });
-    expectError(await api(`/api/v1/contact-lists/${list.body.id}/members`, { token: t.keys.manager, body: { contactIds: [crypto.randomUUID()] } }), 422, "unprocessable");
-    expectError(await api(`/api/v1/contact-lists/${list.body.id}/members`, { token: t.keys.manager, body: { contactIds: [] } }), 400, "invalid_request");
+    expectError(
+      await api(`/api/v1/contact-lists/${list.body.id}/members`, { token: t.keys.manager, body: { contactIds: [crypto.randomUUID()] } }),
+      422,
+      "unprocessable",
+    );
+    expectError(
+      await api(`/api/v1/contact-lists/${list.body.id}/members`, { token: t.keys.manager, body: { contactIds: [] } }),
+      400,
+      "invalid_request",
+    );
     const members = await api(`/api/v1/contact-lists/${list.body.id}/members?limit=1`, { token: t.keys.readonly });
     expect(members.body.data).toHaveLength(1);
     expect(members.body.nextCursor).toBeTruthy();
-    expect((await api(`/api/v1/contact-lists/${list.body.id}/members/${second}`, { token: t.keys.manager, method: "DELETE" })).status).toBe(204);
+    expect((await api(`/api/v1/contact-lists/${list.body.id}/members/${second}`, { token: t.keys.manager, method: "DELETE" })).status).toBe(
+      204,
+    );
     const byList = await api(`/api/v1/contacts?listId=${list.body.id}`, { token: t.keys.readonly });
     expect(byList.body.data.map((c: any) => c.id)).toEqual([contactId]);
   });
@@ -70,19 +89,33 @@ describe("tags, notes, lists, agents", () => {
     const ai = await api("/api/v1/agents", { token: t.keys.manager, body: { kind: "ai", name: "Sales bot", config: { model: "gemini" } } });
     expect(ai.status).toBe(201);
     expectError(await api("/api/v1/agents", { token: t.keys.manager, body: { kind: "robot", name: "x" } }), 400, "invalid_request");
-    expectError(await api("/api/v1/agents", { token: t.keys.manager, body: { kind: "human", name: "x", userId: crypto.randomUUID() } }), 422, "unprocessable");
+    expectError(
+      await api("/api/v1/agents", { token: t.keys.manager, body: { kind: "human", name: "x", userId: crypto.randomUUID() } }),
+      422,
+      "unprocessable",
+    );
     const human = await api("/api/v1/agents", { token: t.keys.manager, body: { kind: "human", name: "Admin", userId: t.user.id } });
     expect(human.status).toBe(201);
-    const upd = await api(`/api/v1/contacts/${contactId}`, { token: t.keys.manager, method: "PATCH", body: { assignedAgentId: ai.body.id } });
+    const upd = await api(`/api/v1/contacts/${contactId}`, {
+      token: t.keys.manager,
+      method: "PATCH",
+      body: { assignedAgentId: ai.body.id },
+    });
     expect(upd.body.assignedAgentId).toBe(ai.body.id);
     // A `user` may not work a contact assigned to someone else.
     expectError(await api(`/api/v1/contacts/${contactId}`, { token: t.keys.user, method: "PATCH", body: { name: "x" } }), 403, "forbidden");
     const page = await api("/api/v1/agents", { token: t.keys.readonly });
     expect(page.body.data.map((a: any) => a.name)).toEqual(["Admin", "Sales bot"]);
-    expect((await api("/api/v1/agents?kind=ai&limit=5", { token: t.keys.readonly })).body.data.map((a: any) => a.name)).toEqual(["Sales bot"]);
+    expect((await api("/api/v1/agents?kind=ai&limit=5", { token: t.keys.readonly })).body.data.map((a: any) => a.name)).toEqual([
+      "Sales bot",
+    ]);
     expectError(await api("/api/v1/agents?kind=robot", { token: t.keys.readonly }), 400, "invalid_request");
-    expect((await api(`/api/v1/agents/${ai.body.id}`, { token: t.keys.manager, method: "PATCH", body: { active: false } })).body.active).toBe(false);
-    const { rows } = await db.query.execute<{ type: string }>(sql`select type from contact_events where contact_id = ${contactId} and type = 'contact.assigned'`);
+    expect(
+      (await api(`/api/v1/agents/${ai.body.id}`, { token: t.keys.manager, method: "PATCH", body: { active: false } })).body.active,
+    ).toBe(false);
+    const { rows } = await db.query.execute<{ type: string }>(
+      sql`select type from contact_events where contact_id = ${contactId} and type = 'contact.assigned'`,
+    );
     expect(rows).toHaveLength(1);
   });
 });

@@ -21,7 +21,11 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
     expect(names).toHaveLength(25);
     for (const name of new Set(toolCases(w).map(([n]) => n))) expect(names).toContain(name);
     const getContact = res.body.tools.find((t: any) => t.name === "get_contact");
-    expect(getContact.inputSchema).toMatchObject({ type: "object", required: ["contact_id"], properties: { contact_id: { type: "string", format: "uuid" } } });
+    expect(getContact.inputSchema).toMatchObject({
+      type: "object",
+      required: ["contact_id"],
+      properties: { contact_id: { type: "string", format: "uuid" } },
+    });
   });
 
   it("runs every tool against the services and returns its result", async () => {
@@ -65,9 +69,21 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
     }
     expect((await execute(w.t.keys.readonly, "get_contact", { contact_id: w.contact.id })).status).toBe(200);
     await expect
-      .poll(async () => (await db.query.execute<{ n: number }>(sql`select count(*)::int as n from agent_executions where tenant_id = ${w.t.tenant.id} and status = 'error' and error_code = 'forbidden'`)).rows[0]!.n, { timeout: 5000 })
+      .poll(
+        async () =>
+          (
+            await db.query.execute<{ n: number }>(
+              sql`select count(*)::int as n from agent_executions where tenant_id = ${w.t.tenant.id} and status = 'error' and error_code = 'forbidden'`,
+            )
+          ).rows[0]!.n,
+        { timeout: 5000 },
+      )
       .toBe(mutations.length);
-    const [row] = (await db.query.execute<any>(sql`select * from agent_executions where tenant_id = ${w.t.tenant.id} and name = 'get_contact' and status = 'ok' order by created_at desc limit 1`)).rows;
+    const [row] = (
+      await db.query.execute<any>(
+        sql`select * from agent_executions where tenant_id = ${w.t.tenant.id} and name = 'get_contact' and status = 'ok' order by created_at desc limit 1`,
+      )
+    ).rows;
     expect(row).toMatchObject({ kind: "tool_call", actor_type: "api_key" });
     expect(row.duration_ms).toBeGreaterThanOrEqual(0);
   });

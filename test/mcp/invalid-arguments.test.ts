@@ -1,6 +1,6 @@
+import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../support/api";
 import { createActors } from "../support/fixtures";
@@ -47,7 +47,10 @@ describe("every tool names the invalid argument, on both surfaces", () => {
       const [args, field] = bad;
       const res = await api("/v1/mcp/execute", { token, body: { tool_name: tool.name, arguments: args } });
       expect(res.status, `${tool.name} ${JSON.stringify(res.body)}`).toBe(400);
-      expect(res.body.error.details.map((d: any) => d.path), tool.name).toContain(field);
+      expect(
+        res.body.error.details.map((d: any) => d.path),
+        tool.name,
+      ).toContain(field);
       const viaMcp = await client.callTool({ name: tool.name, arguments: args });
       expect(viaMcp.isError, tool.name).toBe(true);
       const error = JSON.parse((viaMcp.content as { text: string }[])[0]!.text).error;

@@ -1,6 +1,6 @@
+import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { arrangeWorld, foreignCalls, MUTATING_TOOLS, toolCases, type World } from "./support";
 
@@ -47,7 +47,10 @@ describe("standard MCP at /mcp (official SDK client)", () => {
     const client = await connect(w.t.keys.readonly);
     const bad = await client.callTool({ name: "get_contact", arguments: { contact_id: 42 } });
     expect(bad.isError).toBe(true);
-    expect(JSON.parse((bad.content as { text: string }[])[0]!.text).error).toMatchObject({ code: "invalid_request", details: [{ path: "contact_id" }] });
+    expect(JSON.parse((bad.content as { text: string }[])[0]!.text).error).toMatchObject({
+      code: "invalid_request",
+      details: [{ path: "contact_id" }],
+    });
     const foreign = await client.callTool({ name: "get_contact", arguments: { contact_id: b.contact.id } });
     expect(JSON.parse((foreign.content as { text: string }[])[0]!.text).error.code).toBe("not_found");
     const mutation = await client.callTool({ name: "create_note", arguments: { contact_id: w.contact.id, body: "x" } });
@@ -75,7 +78,12 @@ describe("standard MCP at /mcp (official SDK client)", () => {
   });
 
   it("speaks the transport rules: auth, Origin, protocol version, notifications, GET", async () => {
-    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "0" } } };
+    const init = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
+    };
     expect((await raw(init)).status).toBe(401);
     const auth = { Authorization: `Bearer ${w.t.keys.readonly}` };
     const forbidden = await raw(init, { ...auth, Origin: "https://evil.example" });

@@ -22,7 +22,10 @@ export async function arrangeWorld() {
   const other = await post("/api/v1/contacts", { name: "Outro Cliente" });
   const tag = await post("/api/v1/tags", { name: "VIP" });
   const list = await post("/api/v1/contact-lists", { name: "Campanha" });
-  const pipeline = await post("/api/v1/pipelines", { name: "Vendas", stages: [{ name: "Novo" }, { name: "Qualificado" }, { name: "Ganho", kind: "won" }] });
+  const pipeline = await post("/api/v1/pipelines", {
+    name: "Vendas",
+    stages: [{ name: "Novo" }, { name: "Qualificado" }, { name: "Ganho", kind: "won" }],
+  });
   const agent = await post("/api/v1/agents", { kind: "ai", name: "Atendente IA" });
   const human = await post("/api/v1/agents", { kind: "human", name: "Carla", userId: t.user.id });
   // A conversation: three customer messages in one burst, then a reply, then one more message.
@@ -30,13 +33,35 @@ export async function arrangeWorld() {
   const now = Math.floor(Date.now() / 1000) - 600;
   const first = await postWaha(channel, "message", inboundText(chat, "Oi", { timestamp: now }));
   await postWaha(channel, "message", inboundText(chat, "queria saber o preço", { timestamp: now + 5 }));
-  await postWaha(channel, "message", inboundText(chat, "", { timestamp: now + 9, hasMedia: true, media: { url: "http://waha.local/files/p.jpg", mimetype: "image/jpeg" } }));
-  const reply = await post("/api/v1/messages", { contactId: contact.id, channelId: channel.id, text: "Olá! Custa R$ 99.", agentId: agent.id });
+  await postWaha(
+    channel,
+    "message",
+    inboundText(chat, "", { timestamp: now + 9, hasMedia: true, media: { url: "http://waha.local/files/p.jpg", mimetype: "image/jpeg" } }),
+  );
+  const reply = await post("/api/v1/messages", {
+    contactId: contact.id,
+    channelId: channel.id,
+    text: "Olá! Custa R$ 99.",
+    agentId: agent.id,
+  });
   await postWaha(channel, "message", inboundText(chat, "fechado", { timestamp: Math.floor(Date.now() / 1000) + 5 }));
   await post(`/api/v1/contacts/${contact.id}/tags`, { tagId: tag.id });
   await post(`/api/v1/contact-lists/${list.id}/members`, { contactIds: [contact.id] });
   await api(`/api/v1/contacts/${contact.id}/stage`, { token, method: "PUT", body: { stageId: pipeline.stages[0].id } });
-  return { t, channel, contact, other, tag, list, pipeline, agent, human, sessionId: first.body.sessionId as string, firstMessageId: first.body.messageId as string, reply };
+  return {
+    t,
+    channel,
+    contact,
+    other,
+    tag,
+    list,
+    pipeline,
+    agent,
+    human,
+    sessionId: first.body.sessionId as string,
+    firstMessageId: first.body.messageId as string,
+    reply,
+  };
 }
 
 /** Every tool: a call that must succeed, with what its result must show. */
@@ -51,38 +76,96 @@ export function toolCases(w: World): [string, Record<string, unknown>, (result: 
     ["get_channels", {}, (r) => expect(r.channels.map((c: any) => c.id)).toEqual([w.channel.id])],
     ["get_agents", { kind: "ai" }, (r) => expect(r.agents.map((a: any) => a.name)).toEqual(["Atendente IA"])],
     ["get_sessions", { contact_id: w.contact.id }, (r) => expect(r.sessions.map((s: any) => s.id)).toEqual([w.sessionId])],
-    ["get_messages", { session_id: w.sessionId, order: "asc", limit: 50 }, (r) => expect(r.messages.map((m: any) => m.direction)).toEqual(["inbound", "inbound", "inbound", "outbound", "inbound"])],
+    [
+      "get_messages",
+      { session_id: w.sessionId, order: "asc", limit: 50 },
+      (r) => expect(r.messages.map((m: any) => m.direction)).toEqual(["inbound", "inbound", "inbound", "outbound", "inbound"]),
+    ],
     ["get_contact_events", { contact_id: w.contact.id }, (r) => expect(r.events.map((e: any) => e.type)).toContain("tag.added")],
-    ["list_message_groups", { session_id: w.sessionId, window_seconds: 60 }, (r) => {
-      expect(r.groups.map((g: any) => g.message_count)).toEqual([3, 1]);
-      expect(r.groups[0]).toMatchObject({ group_id: w.firstMessageId, content_types: ["text", "image"], text: "Oi\nqueria saber o preço" });
-    }],
-    ["get_message_group", { group_id: w.firstMessageId, window_seconds: 60 }, (r) => {
-      expect(r.messages).toHaveLength(3);
-      expect(r.messages[2].media).toEqual({ url: "http://waha.local/files/p.jpg", mimetype: "image/jpeg", filename: null, pending: false });
-    }],
-    ["get_leads_count", { group_by: "stage" }, (r) => expect(r.buckets).toEqual([{ key: stage[0].id, label: "Novo", pipeline: "Vendas", count: 1 }])],
+    [
+      "list_message_groups",
+      { session_id: w.sessionId, window_seconds: 60 },
+      (r) => {
+        expect(r.groups.map((g: any) => g.message_count)).toEqual([3, 1]);
+        expect(r.groups[0]).toMatchObject({
+          group_id: w.firstMessageId,
+          content_types: ["text", "image"],
+          text: "Oi\nqueria saber o preço",
+        });
+      },
+    ],
+    [
+      "get_message_group",
+      { group_id: w.firstMessageId, window_seconds: 60 },
+      (r) => {
+        expect(r.messages).toHaveLength(3);
+        expect(r.messages[2].media).toEqual({
+          url: "http://waha.local/files/p.jpg",
+          mimetype: "image/jpeg",
+          filename: null,
+          pending: false,
+        });
+      },
+    ],
+    [
+      "get_leads_count",
+      { group_by: "stage" },
+      (r) => expect(r.buckets).toEqual([{ key: stage[0].id, label: "Novo", pipeline: "Vendas", count: 1 }]),
+    ],
     ["get_leads_count", { group_by: "tag" }, (r) => expect(r.buckets.map((b: any) => [b.label, b.count])).toEqual([["VIP", 1]])],
     ["get_leads_count", { group_by: "period", period: "day" }, (r) => expect(r.total).toBe(2)],
     ["get_agent_stats", { agent_id: w.agent.id }, (r) => expect(r.agents[0]).toMatchObject({ agent_id: w.agent.id, messages_sent: 1 })],
     ["get_top_agent", { metric: "messages_sent" }, (r) => expect(r.top.agent_id).toBe(w.agent.id)],
-    ["analyze_agent_messages", { agent_id: w.agent.id }, (r) => {
-      expect(r).toMatchObject({ total: 1, sessions: 1, by_content_type: { text: 1 } });
-      expect(r.avg_reply_seconds).toBeGreaterThan(0);
-    }],
+    [
+      "analyze_agent_messages",
+      { agent_id: w.agent.id },
+      (r) => {
+        expect(r).toMatchObject({ total: 1, sessions: 1, by_content_type: { text: 1 } });
+        expect(r.avg_reply_seconds).toBeGreaterThan(0);
+      },
+    ],
     ["compare_agents", { agent_ids: [w.agent.id, w.human.id] }, (r) => expect(r.agents.map((a: any) => a.messages_sent)).toEqual([1, 0])],
-    ["update_contact", { contact_id: w.contact.id, custom_fields: { budget: 5000 } }, (r) => expect(r.contact.custom_fields).toEqual({ budget: 5000 })],
-    ["update_pipeline_stage", { contact_id: w.contact.id, stage_id: stage[1].id, reason: "interested" }, (r) => expect(r).toMatchObject({ changed: true, stage_id: stage[1].id })],
-    ["assign_to_agent", { contact_id: w.contact.id, agent_id: w.agent.id, session_id: w.sessionId }, (r) => expect(r.assigned_agent_id).toBe(w.agent.id)],
-    ["qualify_lead", { contact_id: w.contact.id, qualification: "hot", score: 90, reason: "asked for price" }, (r) => expect(r).toMatchObject({ qualification: "hot", score: 90 })],
+    [
+      "update_contact",
+      { contact_id: w.contact.id, custom_fields: { budget: 5000 } },
+      (r) => expect(r.contact.custom_fields).toEqual({ budget: 5000 }),
+    ],
+    [
+      "update_pipeline_stage",
+      { contact_id: w.contact.id, stage_id: stage[1].id, reason: "interested" },
+      (r) => expect(r).toMatchObject({ changed: true, stage_id: stage[1].id }),
+    ],
+    [
+      "assign_to_agent",
+      { contact_id: w.contact.id, agent_id: w.agent.id, session_id: w.sessionId },
+      (r) => expect(r.assigned_agent_id).toBe(w.agent.id),
+    ],
+    [
+      "qualify_lead",
+      { contact_id: w.contact.id, qualification: "hot", score: 90, reason: "asked for price" },
+      (r) => expect(r).toMatchObject({ qualification: "hot", score: 90 }),
+    ],
     ["create_note", { contact_id: w.contact.id, body: "Cliente quer desconto" }, (r) => expect(r.note.body).toBe("Cliente quer desconto")],
     ["add_tag", { contact_id: w.contact.id, tag_name: "Quente" }, (r) => expect(r.tag.name).toBe("Quente")],
     ["add_to_list", { list_id: w.list.id, contact_ids: [w.other.id] }, (r) => expect(r).toEqual({ added: 1, already_members: 0 })],
-    ["send_message", { contact_id: w.contact.id, text: "Posso ajudar em algo mais?", agent_id: w.agent.id }, (r) => expect(r.message).toMatchObject({ status: "queued", sent_by_agent_id: w.agent.id })],
+    [
+      "send_message",
+      { contact_id: w.contact.id, text: "Posso ajudar em algo mais?", agent_id: w.agent.id },
+      (r) => expect(r.message).toMatchObject({ status: "queued", sent_by_agent_id: w.agent.id }),
+    ],
   ];
 }
 
-export const MUTATING_TOOLS = ["update_contact", "update_pipeline_stage", "assign_to_agent", "qualify_lead", "create_note", "add_tag", "add_to_list", "send_message"];
+export const MUTATING_TOOLS = [
+  "update_contact",
+  "update_pipeline_stage",
+  "assign_to_agent",
+  "qualify_lead",
+  "create_note",
+  "add_tag",
+  "add_to_list",
+  "send_message",
+];
 
 /** Calls from tenant w that name tenant b's resources: each must be "not found". */
 export function foreignCalls(w: World, b: World): [string, Record<string, unknown>][] {

@@ -1,8 +1,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../../src/index";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../src/index";
 import type { OutboxMessage } from "../../src/outbox/events";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
@@ -16,9 +16,20 @@ const message = async (id: string) => (await db.query.execute<any>(sql`select * 
 
 /** Runs the queue consumer on one outbox event, as the Queues runtime would deliver it. */
 async function consume(msg: { id: string; sessionId: string }, t: Actors, attempts: number) {
-  const [row] = (await db.query.execute<any>(sql`select * from outbox where topic = 'message.queued' and payload->>'messageId' = ${msg.id}`)).rows;
-  const body: OutboxMessage = { id: row.id, topic: "message.queued", tenantId: t.tenant.id, projectId: t.project.id, payload: row.payload, createdAt: new Date().toISOString() };
-  const batch = createMessageBatch<OutboxMessage>("ventros-events", [{ id: `q-${row.id}-${attempts}`, timestamp: new Date(), attempts, body }]);
+  const [row] = (
+    await db.query.execute<any>(sql`select * from outbox where topic = 'message.queued' and payload->>'messageId' = ${msg.id}`)
+  ).rows;
+  const body: OutboxMessage = {
+    id: row.id,
+    topic: "message.queued",
+    tenantId: t.tenant.id,
+    projectId: t.project.id,
+    payload: row.payload,
+    createdAt: new Date().toISOString(),
+  };
+  const batch = createMessageBatch<OutboxMessage>("ventros-events", [
+    { id: `q-${row.id}-${attempts}`, timestamp: new Date(), attempts, body },
+  ]);
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
@@ -41,12 +52,19 @@ describe("outbound WhatsApp through WAHA", () => {
 
   it("delivers a queued message end to end through the real queue (WEBJS answer)", async () => {
     const { session, channel, contact, phone } = await setup("WEBJS");
-    const queued = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: contact.id, channelId: channel.id, text: "Seu pedido saiu!" } });
+    const queued = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: { contactId: contact.id, channelId: channel.id, text: "Seu pedido saiu!" },
+    });
     expect(queued.status).toBe(202);
     await expect.poll(async () => (await message(queued.body.id)).status, { timeout: 15_000, interval: 200 }).toBe("sent");
     const sent = await sentTo(session);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ endpoint: "sendText", chatId: `${phone}@c.us`, body: { session, chatId: `${phone}@c.us`, text: "Seu pedido saiu!" } });
+    expect(sent[0]).toMatchObject({
+      endpoint: "sendText",
+      chatId: `${phone}@c.us`,
+      body: { session, chatId: `${phone}@c.us`, text: "Seu pedido saiu!" },
+    });
     const row = await message(queued.body.id);
     expect(row.channel_message_id).toBe(sent[0]!.messageId);
     // The WhatsApp ack for that id now finds the message.
@@ -56,15 +74,35 @@ describe("outbound WhatsApp through WAHA", () => {
 
   it("parses NOWEB and empty answers, sends media with the right endpoint", async () => {
     const noweb = await setup("NOWEB");
-    const img = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: noweb.contact.id, channelId: noweb.channel.id, contentType: "image", text: "catálogo", media: { url: "https://cdn.example.test/cat.jpg", mimetype: "image/jpeg", filename: "cat.jpg" } } });
+    const img = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: {
+        contactId: noweb.contact.id,
+        channelId: noweb.channel.id,
+        contentType: "image",
+        text: "catálogo",
+        media: { url: "https://cdn.example.test/cat.jpg", mimetype: "image/jpeg", filename: "cat.jpg" },
+      },
+    });
     expect((await consume(img.body, t, 1)).explicitAcks).toHaveLength(1);
     const sent = (await sentTo(noweb.session))[0]!;
     expect(sent.endpoint).toBe("sendImage");
-    expect(sent.body).toMatchObject({ caption: "catálogo", file: { url: "https://cdn.example.test/cat.jpg", mimetype: "image/jpeg", filename: "cat.jpg" } });
+    expect(sent.body).toMatchObject({
+      caption: "catálogo",
+      file: { url: "https://cdn.example.test/cat.jpg", mimetype: "image/jpeg", filename: "cat.jpg" },
+    });
     expect((await message(img.body.id)).channel_message_id).toBe(sent.messageId);
 
     const empty = await setup("WEBJS", { emptyResponse: true });
-    const voice = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: empty.contact.id, channelId: empty.channel.id, contentType: "voice", media: { url: "https://cdn.example.test/v.ogg", mimetype: "audio/ogg" } } });
+    const voice = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: {
+        contactId: empty.contact.id,
+        channelId: empty.channel.id,
+        contentType: "voice",
+        media: { url: "https://cdn.example.test/v.ogg", mimetype: "audio/ogg" },
+      },
+    });
     await consume(voice.body, t, 1);
     expect((await sentTo(empty.session))[0]!.endpoint).toBe("sendVoice");
     expect(await message(voice.body.id)).toMatchObject({ status: "sent", channel_message_id: null });
@@ -72,7 +110,10 @@ describe("outbound WhatsApp through WAHA", () => {
 
   it("retries transient failures with backoff and never sends twice", async () => {
     const { session, channel, contact } = await setup("WEBJS", { failNext: 2 });
-    const queued = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: contact.id, channelId: channel.id, text: "retry me" } });
+    const queued = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: { contactId: contact.id, channelId: channel.id, text: "retry me" },
+    });
     const r1 = await consume(queued.body, t, 1);
     expect(r1.retryMessages).toHaveLength(1);
     expect(await message(queued.body.id)).toMatchObject({ status: "queued" });
@@ -91,17 +132,25 @@ describe("outbound WhatsApp through WAHA", () => {
   it("fails at once on a permanent error, and after the last attempt on transient ones", async () => {
     const wrongKey = await setup("WEBJS");
     await configureSandbox({ name: wrongKey.session, apiKey: "a-different-key" });
-    const q1 = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: wrongKey.contact.id, channelId: wrongKey.channel.id, text: "x" } });
+    const q1 = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: { contactId: wrongKey.contact.id, channelId: wrongKey.channel.id, text: "x" },
+    });
     await consume(q1.body, t, 1);
     const failed = await message(q1.body.id);
     expect(failed.status).toBe("failed");
     expect(failed.error).toMatch(/401/);
 
     const flaky = await setup("WEBJS", { failNext: 100 });
-    const q2 = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: flaky.contact.id, channelId: flaky.channel.id, text: "y" } });
+    const q2 = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: { contactId: flaky.contact.id, channelId: flaky.channel.id, text: "y" },
+    });
     await consume(q2.body, t, 6);
     expect(await message(q2.body.id)).toMatchObject({ status: "failed" });
-    const { rows } = await db.query.execute<{ topic: string }>(sql`select topic from outbox where payload->>'messageId' = ${q2.body.id} order by id`);
+    const { rows } = await db.query.execute<{ topic: string }>(
+      sql`select topic from outbox where payload->>'messageId' = ${q2.body.id} order by id`,
+    );
     expect(rows.map((r) => r.topic)).toContain("message.failed");
   });
 
@@ -110,8 +159,13 @@ describe("outbound WhatsApp through WAHA", () => {
     const waId = `EARLY${Date.now()}`;
     await configureSandbox({ name: session, nextMessageId: waId });
     const full = `true_${phone}@c.us_${waId}`;
-    expect((await postWaha(channel, "message.ack", { id: full, from: `${phone}@c.us`, fromMe: true, ack: 2, ackName: "DEVICE" })).body.outcome).toBe("parked");
-    const queued = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: contact.id, channelId: channel.id, text: "fast ack" } });
+    expect(
+      (await postWaha(channel, "message.ack", { id: full, from: `${phone}@c.us`, fromMe: true, ack: 2, ackName: "DEVICE" })).body.outcome,
+    ).toBe("parked");
+    const queued = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: { contactId: contact.id, channelId: channel.id, text: "fast ack" },
+    });
     await consume(queued.body, t, 1);
     expect(await message(queued.body.id)).toMatchObject({ status: "delivered", channel_message_id: full });
   });

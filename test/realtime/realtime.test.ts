@@ -76,7 +76,17 @@ describe("realtime over WebSockets", () => {
 
     // Missed while disconnected: delivered on reconnect with ?since, in order, before anything live.
     const sent = await postWaha(channel, "message", inboundText(from, "quatro"));
-    await expect.poll(async () => (await db.query.execute<{ n: number }>(sql`select count(*)::int as n from processed_webhook_events where dedupe_key like ${"message.created:%"} and source = 'queue' and project_id = ${t.project.id}`)).rows[0]!.n, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.query.execute<{ n: number }>(
+              sql`select count(*)::int as n from processed_webhook_events where dedupe_key like ${"message.created:%"} and source = 'queue' and project_id = ${t.project.id}`,
+            )
+          ).rows[0]!.n,
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThanOrEqual(4);
     const again = await connect(`/api/v1/realtime?access_token=${t.keys.readonly}&since=${lastSeen}`);
     const frames = await again.waitFor((f) => events(f).some((e) => e.payload.messageId === sent.body.messageId));
     const replayed = events(frames);
@@ -91,7 +101,10 @@ describe("realtime over WebSockets", () => {
     const pong = new Promise((resolve) => room.ws.addEventListener("message", (e) => e.data === "pong" && resolve(true)));
     room.ws.send("ping");
     expect(await pong).toBe(true);
-    const reply = await api("/api/v1/messages", { token: t.keys.user, body: { contactId: first.body.contactId, channelId: channel.id, text: "resposta" } });
+    const reply = await api("/api/v1/messages", {
+      token: t.keys.user,
+      body: { contactId: first.body.contactId, channelId: channel.id, text: "resposta" },
+    });
     await room.waitFor((f) => events(f).some((e) => e.topic === "message.created" && e.payload.messageId === reply.body.id));
     room.ws.close();
   });
@@ -103,13 +116,19 @@ describe("realtime over WebSockets", () => {
     await stub.watch({ sessionId, tenantId: t.tenant.id, projectId: t.project.id }, Date.now() + 60_000);
     // Not idle yet: the alarm re-arms instead of ending the conversation.
     await runDurableObjectAlarm(stub);
-    expect((await db.query.execute<{ status: string }>(sql`select status::text from sessions where id = ${sessionId}`)).rows[0]!.status).toBe("active");
+    expect(
+      (await db.query.execute<{ status: string }>(sql`select status::text from sessions where id = ${sessionId}`)).rows[0]!.status,
+    ).toBe("active");
     await db.query.execute(sql`update sessions set last_activity_at = now() - interval '2 hours' where id = ${sessionId}`);
     await stub.watch({ sessionId, tenantId: t.tenant.id, projectId: t.project.id }, Date.now() + 60_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const row = (await db.query.execute<any>(sql`select status::text, end_reason from sessions where id = ${sessionId}`)).rows[0];
     expect(row).toEqual({ status: "expired", end_reason: "inactivity" });
-    const ended = (await db.query.execute<{ n: number }>(sql`select count(*)::int as n from outbox where topic = 'session.ended' and payload->>'sessionId' = ${sessionId}`)).rows[0]!.n;
+    const ended = (
+      await db.query.execute<{ n: number }>(
+        sql`select count(*)::int as n from outbox where topic = 'session.ended' and payload->>'sessionId' = ${sessionId}`,
+      )
+    ).rows[0]!.n;
     expect(ended).toBe(1);
   });
 
@@ -120,7 +139,10 @@ describe("realtime over WebSockets", () => {
     const result = await runScheduled(env, ctx);
     await waitOnExecutionContext(ctx);
     expect(result.expiredSessions).toBeGreaterThanOrEqual(1);
-    expect((await db.query.execute<{ status: string }>(sql`select status::text from sessions where id = ${first.body.sessionId}`)).rows[0]!.status).toBe("expired");
+    expect(
+      (await db.query.execute<{ status: string }>(sql`select status::text from sessions where id = ${first.body.sessionId}`)).rows[0]!
+        .status,
+    ).toBe("expired");
   });
 
   it("the cron applies retention: old published outbox rows and dedupe records go, fresh ones stay", async () => {
@@ -129,12 +151,18 @@ describe("realtime over WebSockets", () => {
         (gen_random_uuid(), 'contact.updated', '{}', now() - interval '8 days', now() - interval '8 days'),
         (gen_random_uuid(), 'contact.updated', '{}', now(), now()) returning id, published_at)
       select (select id::text from o where published_at < now() - interval '1 day') as old, (select id::text from o where published_at >= now() - interval '1 day') as fresh`);
-    await db.query.execute(sql`insert into processed_webhook_events (id, source, dedupe_key, event_type, created_at) values (gen_random_uuid(), 'test', ${`old-${rows[0]!.old}`}, 'x', now() - interval '15 days')`);
+    await db.query.execute(
+      sql`insert into processed_webhook_events (id, source, dedupe_key, event_type, created_at) values (gen_random_uuid(), 'test', ${`old-${rows[0]!.old}`}, 'x', now() - interval '15 days')`,
+    );
     const ctx = createExecutionContext();
     await runScheduled(env, ctx);
     await waitOnExecutionContext(ctx);
-    const left = (await db.query.execute<{ id: string }>(sql`select id::text from outbox where id in (${rows[0]!.old}, ${rows[0]!.fresh})`)).rows.map((r) => r.id);
+    const left = (
+      await db.query.execute<{ id: string }>(sql`select id::text from outbox where id in (${rows[0]!.old}, ${rows[0]!.fresh})`)
+    ).rows.map((r) => r.id);
     expect(left).toEqual([rows[0]!.fresh]);
-    expect((await db.query.execute(sql`select 1 from processed_webhook_events where dedupe_key = ${`old-${rows[0]!.old}`}`)).rows).toEqual([]);
+    expect((await db.query.execute(sql`select 1 from processed_webhook_events where dedupe_key = ${`old-${rows[0]!.old}`}`)).rows).toEqual(
+      [],
+    );
   });
 });

@@ -25,7 +25,8 @@ async function endedRecords(sessionId: string) {
   return rows[0];
 }
 
-const idle = (sessionId: string) => db.query.execute(sql`update sessions set last_activity_at = now() - interval '2 hours' where id = ${sessionId}`);
+const idle = (sessionId: string) =>
+  db.query.execute(sql`update sessions set last_activity_at = now() - interval '2 hours' where id = ${sessionId}`);
 
 describe("session expiry, one rule for every path", () => {
   let t: Awaited<ReturnType<typeof createActors>>;
@@ -48,10 +49,16 @@ describe("session expiry, one rule for every path", () => {
     await stub.watch({ sessionId, tenantId: t.tenant.id, projectId: t.project.id }, Date.now() + 60_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await endedRecords(sessionId)).toEqual({ outbox: 1, timeline: 1, status: "expired" });
-    const [outbox] = (await db.query.execute<{ id: string; payload: Record<string, unknown> }>(sql`select id::text, payload from outbox where topic = 'session.ended' and payload->>'sessionId' = ${sessionId}`)).rows;
+    const [outbox] = (
+      await db.query.execute<{ id: string; payload: Record<string, unknown> }>(
+        sql`select id::text, payload from outbox where topic = 'session.ended' and payload->>'sessionId' = ${sessionId}`,
+      )
+    ).rows;
     // What the queue's fan-out does with the same outbox row.
     await stub.publish("session.ended", { ...outbox!.payload, topic: "session.ended" }, outbox!.id);
-    const shown = await runInDurableObject(stub, async (_room, state) => [...(await state.storage.list<StreamEvent>({ prefix: "e:" })).values()]);
+    const shown = await runInDurableObject(stub, async (_room, state) => [
+      ...(await state.storage.list<StreamEvent>({ prefix: "e:" })).values(),
+    ]);
     expect(shown.filter((e) => e.topic === "session.ended").map((e) => e.id)).toEqual([outbox!.id]);
   });
 

@@ -1,11 +1,11 @@
 import { inject } from "vitest";
+import type { Database } from "../../src/db";
+import { createLogger } from "../../src/lib/logger";
 import { createApiKey } from "../../src/services/api-keys/create";
 import type { Role } from "../../src/services/auth/principal";
 import { createChannel } from "../../src/services/channels/create";
 import { createServiceContext } from "../../src/services/context";
 import { provisionTenant } from "../../src/services/tenants/provision";
-import { createLogger } from "../../src/lib/logger";
-import type { Database } from "../../src/db";
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -2,7 +2,8 @@ import { exports } from "cloudflare:workers";
 import { hmacHex } from "../../src/lib/crypto";
 
 let seq = 0;
-export const eventId = () => `evt_${Date.now().toString(36)}${(seq++).toString(36).padStart(4, "0")}${Math.random().toString(36).slice(2, 10)}`;
+export const eventId = () =>
+  `evt_${Date.now().toString(36)}${(seq++).toString(36).padStart(4, "0")}${Math.random().toString(36).slice(2, 10)}`;
 export const messageId = () => `3EB0${crypto.randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase()}`;
 
 /** Posts a webhook exactly as WAHA does: envelope, X-Webhook-* headers, HMAC-SHA512 of the raw body. */
@@ -26,7 +27,11 @@ export async function postWaha(
       engine: "WEBJS",
       environment: { version: "2025.11.1", engine: "WEBJS", tier: "CORE" },
     });
-  const headers: Record<string, string> = { "content-type": "application/json", "X-Webhook-Request-Id": id, "X-Webhook-Timestamp": String(Date.now()) };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "X-Webhook-Request-Id": id,
+    "X-Webhook-Timestamp": String(Date.now()),
+  };
   const secret = opts.secret === undefined ? channel.webhookSecret : opts.secret;
   if (opts.hmac !== undefined) headers["X-Webhook-Hmac"] = opts.hmac;
   else if (secret) headers["X-Webhook-Hmac"] = await hmacHex("SHA-512", secret, raw);

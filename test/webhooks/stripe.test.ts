@@ -30,7 +30,11 @@ const event = (type: string, object: Record<string, unknown>, created = Math.flo
 });
 
 const billing = async (tenantId: string) =>
-  (await db.query.execute<any>(sql`select stripe_customer_id, stripe_subscription_id, plan, billing_status, current_period_end from tenants where id = ${tenantId}`)).rows[0];
+  (
+    await db.query.execute<any>(
+      sql`select stripe_customer_id, stripe_subscription_id, plan, billing_status, current_period_end from tenants where id = ${tenantId}`,
+    )
+  ).rows[0];
 
 describe("Stripe webhook", () => {
   let t: Awaited<ReturnType<typeof createTenantFixture>>;
@@ -40,11 +44,33 @@ describe("Stripe webhook", () => {
   });
 
   it("links the tenant on checkout, then follows the subscription", async () => {
-    const checkout = await postStripe(event("checkout.session.completed", { id: "cs_1", object: "checkout.session", client_reference_id: t.tenant.id, customer, subscription: "sub_1", payment_status: "paid", status: "complete" }));
+    const checkout = await postStripe(
+      event("checkout.session.completed", {
+        id: "cs_1",
+        object: "checkout.session",
+        client_reference_id: t.tenant.id,
+        customer,
+        subscription: "sub_1",
+        payment_status: "paid",
+        status: "complete",
+      }),
+    );
     expect(checkout).toMatchObject({ status: 200, body: { outcome: "applied" } });
-    expect(await billing(t.tenant.id)).toMatchObject({ stripe_customer_id: customer, stripe_subscription_id: "sub_1", billing_status: "active" });
+    expect(await billing(t.tenant.id)).toMatchObject({
+      stripe_customer_id: customer,
+      stripe_subscription_id: "sub_1",
+      billing_status: "active",
+    });
     const periodEnd = Math.floor(Date.now() / 1000) + 30 * 86400;
-    await postStripe(event("customer.subscription.updated", { id: "sub_1", object: "subscription", customer, status: "active", items: { data: [{ price: { id: "price_1", lookup_key: "pro_monthly" }, current_period_end: periodEnd }] } }));
+    await postStripe(
+      event("customer.subscription.updated", {
+        id: "sub_1",
+        object: "subscription",
+        customer,
+        status: "active",
+        items: { data: [{ price: { id: "price_1", lookup_key: "pro_monthly" }, current_period_end: periodEnd }] },
+      }),
+    );
     const b = await billing(t.tenant.id);
     expect(b.plan).toBe("pro_monthly");
     expect(new Date(b.current_period_end).getTime()).toBe(periodEnd * 1000);
@@ -60,7 +86,11 @@ describe("Stripe webhook", () => {
     expect((await postStripe(cancel)).body.outcome).toBe("applied");
     expect((await postStripe(cancel)).body.outcome).toBe("duplicate");
     // An update created before the cancellation arrives late: it must not resurrect the subscription.
-    const late = event("customer.subscription.updated", { id: "sub_1", object: "subscription", customer, status: "active", items: { data: [{ price: { id: "p" } }] } }, now - 60);
+    const late = event(
+      "customer.subscription.updated",
+      { id: "sub_1", object: "subscription", customer, status: "active", items: { data: [{ price: { id: "p" } }] } },
+      now - 60,
+    );
     expect((await postStripe(late)).body.outcome).toBe("stale");
     expect(await billing(t.tenant.id)).toMatchObject({ billing_status: "canceled", plan: "free" });
     expect((await postStripe(event("customer.created", { id: customer }))).body.outcome).toBe("ignored");

@@ -24,8 +24,16 @@ describe("WAHA webhook: acks, edits, revokes, reactions, session status", () => 
     const [m] = await db.query
       .insert(schema.messages)
       .values({
-        tenantId: t.tenant.id, projectId: t.project.id, sessionId: first.body.sessionId, contactId: first.body.contactId,
-        channelId: channel.id, direction: "outbound", status: "sent", body: "reply", channelMessageId: waId, fromMe: true,
+        tenantId: t.tenant.id,
+        projectId: t.project.id,
+        sessionId: first.body.sessionId,
+        contactId: first.body.contactId,
+        channelId: channel.id,
+        direction: "outbound",
+        status: "sent",
+        body: "reply",
+        channelMessageId: waId,
+        fromMe: true,
       })
       .returning();
     return { id: m!.id, waId };
@@ -46,7 +54,9 @@ describe("WAHA webhook: acks, edits, revokes, reactions, session status", () => 
     expect(await status(m.id)).toBe("played");
     const times = await one<any>(sql`select delivered_at is not null as d, read_at is not null as r from messages where id = ${m.id}`);
     expect(times).toEqual({ d: true, r: true });
-    const topics = (await db.query.execute<{ topic: string }>(sql`select topic from outbox where payload->>'messageId' = ${m.id} order by id`)).rows.map((r) => r.topic);
+    const topics = (
+      await db.query.execute<{ topic: string }>(sql`select topic from outbox where payload->>'messageId' = ${m.id} order by id`)
+    ).rows.map((r) => r.topic);
     expect(topics).toEqual(["message.read", "message.read"]);
   });
 
@@ -74,13 +84,18 @@ describe("WAHA webhook: acks, edits, revokes, reactions, session status", () => 
     const created = await postWaha(channel, "message", msg);
     const edit = await postWaha(channel, "message.edited", { id: "edit1", body: "quero 3 unidades", editedMessageId: msg.id });
     expect(edit.body.outcome).toBe("updated");
-    const edited = await one<any>(sql`select body, edited_at is not null as e, metadata from messages where id = ${created.body.messageId}`);
+    const edited = await one<any>(
+      sql`select body, edited_at is not null as e, metadata from messages where id = ${created.body.messageId}`,
+    );
     expect(edited.body).toBe("quero 3 unidades");
     expect(edited.metadata.edits.map((x: any) => x.body)).toEqual(["quero 2 unidades"]);
 
     await postWaha(channel, "message.reaction", { id: "r1", from: chat, fromMe: false, reaction: { text: "👍", messageId: msg.id } });
     await postWaha(channel, "message.reaction", { id: "r2", from: chat, fromMe: true, reaction: { text: "❤️", messageId: msg.id } });
-    expect((await one<any>(sql`select reactions from messages where id = ${created.body.messageId}`)).reactions).toEqual({ [chat]: "👍", me: "❤️" });
+    expect((await one<any>(sql`select reactions from messages where id = ${created.body.messageId}`)).reactions).toEqual({
+      [chat]: "👍",
+      me: "❤️",
+    });
     await postWaha(channel, "message.reaction", { id: "r3", from: chat, fromMe: false, reaction: { text: "", messageId: msg.id } });
     expect((await one<any>(sql`select reactions from messages where id = ${created.body.messageId}`)).reactions).toEqual({ me: "❤️" });
 

@@ -24,21 +24,34 @@ describe("WAHA webhook: inbound messages", () => {
   it("persists a text message with a new contact and session, then recognises duplicates of either kind", async () => {
     const from = `${phone()}@c.us`;
     const payload = inboundText(from, "Oi, quero um orçamento");
-    const first = await postWaha(channel, "message", payload, { id: "evt_01jfirst" + Date.now() });
+    const first = await postWaha(channel, "message", payload, { id: `evt_01jfirst${Date.now()}` });
     expect(first.status).toBe(200);
     expect(first.body.outcome).toBe("created");
-    const [msg] = await rows<any>(sql`select m.*, c.name as contact_name, c.phone from messages m join contacts c on c.id = m.contact_id where m.id = ${first.body.messageId}`);
-    expect(msg).toMatchObject({ direction: "inbound", status: "delivered", content_type: "text", body: "Oi, quero um orçamento", contact_name: "Cliente", phone: from.replace("@c.us", "") });
+    const [msg] = await rows<any>(
+      sql`select m.*, c.name as contact_name, c.phone from messages m join contacts c on c.id = m.contact_id where m.id = ${first.body.messageId}`,
+    );
+    expect(msg).toMatchObject({
+      direction: "inbound",
+      status: "delivered",
+      content_type: "text",
+      body: "Oi, quero um orçamento",
+      contact_name: "Cliente",
+      phone: from.replace("@c.us", ""),
+    });
     // The same delivery again (WAHA retry) and the same message through message.any.
     const retry = await postWaha(channel, "message", payload, { id: "evt_01jfirst" + "x" });
     expect(retry.body.outcome).toBe("duplicate_message");
     const any = await postWaha(channel, "message.any", payload);
     expect(any.body.outcome).toBe("duplicate_message");
-    const [{ n }] = (await rows<{ n: number }>(sql`select count(*)::int as n from messages where channel_id = ${channel.id} and channel_message_id = ${payload.id}`)) as [{ n: number }];
+    const [{ n }] = (await rows<{ n: number }>(
+      sql`select count(*)::int as n from messages where channel_id = ${channel.id} and channel_message_id = ${payload.id}`,
+    )) as [{ n: number }];
     expect(n).toBe(1);
     const [session] = await rows<any>(sql`select * from sessions where id = ${first.body.sessionId}`);
     expect(session).toMatchObject({ status: "active", message_count: 1, inbound_count: 1 });
-    const topics = await rows<{ topic: string }>(sql`select topic from outbox where tenant_id = ${t.tenant.id} and (payload->>'contactId') = ${first.body.contactId} order by id`);
+    const topics = await rows<{ topic: string }>(
+      sql`select topic from outbox where tenant_id = ${t.tenant.id} and (payload->>'contactId') = ${first.body.contactId} order by id`,
+    );
     // One transaction: ids minted in the same millisecond carry no order among themselves.
     expect(topics.map((r) => r.topic).sort()).toEqual(["contact.created", "message.created", "session.created"]);
   });
@@ -54,9 +67,7 @@ describe("WAHA webhook: inbound messages", () => {
   it("keeps exactly one row when the same message arrives many times at once", async () => {
     const from = `${phone()}@c.us`;
     const payload = inboundText(from, "concurrent");
-    const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => postWaha(channel, i % 2 ? "message.any" : "message", payload)),
-    );
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => postWaha(channel, i % 2 ? "message.any" : "message", payload)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(results.filter((r) => r.body.outcome === "created")).toHaveLength(1);
     const [counts] = await rows<any>(sql`
@@ -73,7 +84,11 @@ describe("WAHA webhook: inbound messages", () => {
     const viaPhone = await postWaha(channel, "message", inboundText(`${p}@c.us`, "hello"));
     expect(viaPhone.body.contactId).toBe(contact.id);
     const lid = `${Math.floor(Math.random() * 1e14)}@lid`;
-    const viaLid = await postWaha(channel, "message", inboundText(lid, "from lid", { _data: { key: { senderPn: `${p}@s.whatsapp.net` } } }));
+    const viaLid = await postWaha(
+      channel,
+      "message",
+      inboundText(lid, "from lid", { _data: { key: { senderPn: `${p}@s.whatsapp.net` } } }),
+    );
     expect(viaLid.body.contactId).toBe(contact.id);
     const later = await postWaha(channel, "message", inboundText(lid, "lid only"));
     expect(later.body.contactId).toBe(contact.id);
@@ -87,10 +102,18 @@ describe("WAHA webhook: inbound messages", () => {
   it("stores media, voice, stickers, documents, locations and contacts; media without a URL is legal", async () => {
     const from = `${phone()}@c.us`;
     const cases: [Record<string, unknown>, string, Record<string, unknown>][] = [
-      [{ hasMedia: true, body: "foto", media: { url: "http://waha.local/api/files/a.jpeg", mimetype: "image/jpeg", filename: null } }, "image", { media_url: "http://waha.local/api/files/a.jpeg", media_mimetype: "image/jpeg" }],
+      [
+        { hasMedia: true, body: "foto", media: { url: "http://waha.local/api/files/a.jpeg", mimetype: "image/jpeg", filename: null } },
+        "image",
+        { media_url: "http://waha.local/api/files/a.jpeg", media_mimetype: "image/jpeg" },
+      ],
       [{ hasMedia: true, body: "", media: { url: "http://waha.local/api/files/v.oga", mimetype: "audio/ogg; codecs=opus" } }, "voice", {}],
       [{ hasMedia: true, body: "", media: { url: "http://waha.local/s.webp", mimetype: "image/webp" } }, "sticker", {}],
-      [{ hasMedia: true, body: "", media: { url: "http://waha.local/c.pdf", mimetype: "application/pdf", filename: "contrato.pdf" } }, "document", { media_filename: "contrato.pdf" }],
+      [
+        { hasMedia: true, body: "", media: { url: "http://waha.local/c.pdf", mimetype: "application/pdf", filename: "contrato.pdf" } },
+        "document",
+        { media_filename: "contrato.pdf" },
+      ],
       [{ hasMedia: true, body: "", media: { url: null, mimetype: "video/mp4", error: null } }, "video", { media_url: null }],
       [{ location: { latitude: -23.55, longitude: -46.63 }, body: "" }, "location", {}],
       [{ vCards: ["BEGIN:VCARD\nFN:Ana\nEND:VCARD"], body: "" }, "contact", {}],
@@ -110,7 +133,9 @@ describe("WAHA webhook: inbound messages", () => {
     const group = `1203630${Math.floor(Math.random() * 1e10)}@g.us`;
     const participant = `${phone()}@c.us`;
     const g = await postWaha(channel, "message", inboundText(group, "group hi", { participant }));
-    const [gm] = await rows<any>(sql`select m.participant, ci.kind from messages m join contact_identifiers ci on ci.contact_id = m.contact_id where m.id = ${g.body.messageId}`);
+    const [gm] = await rows<any>(
+      sql`select m.participant, ci.kind from messages m join contact_identifiers ci on ci.contact_id = m.contact_id where m.id = ${g.body.messageId}`,
+    );
     expect(gm).toEqual({ participant, kind: "wa_group" });
 
     const from = `${phone()}@c.us`;
@@ -118,16 +143,27 @@ describe("WAHA webhook: inbound messages", () => {
     await postWaha(channel, "message", original);
     const ms = Date.now() - 5000;
     const reply = await postWaha(channel, "message", inboundText(from, "reply", { replyTo: { id: original.id }, timestamp: ms }));
-    const [rm] = await rows<any>(sql`select reply_to_channel_message_id, reply_to_message_id is not null as linked, sent_at from messages where id = ${reply.body.messageId}`);
+    const [rm] = await rows<any>(
+      sql`select reply_to_channel_message_id, reply_to_message_id is not null as linked, sent_at from messages where id = ${reply.body.messageId}`,
+    );
     expect(rm.reply_to_channel_message_id).toBe(original.id);
     expect(rm.linked).toBe(true);
     expect(Math.abs(new Date(rm.sent_at).getTime() - ms)).toBeLessThan(1000);
 
-    const mine = await postWaha(channel, "message.any", { ...inboundText("5511900000000@c.us", "sent from the phone"), id: `true_${from}_${messageId()}`, fromMe: true, source: "app", to: from });
+    const mine = await postWaha(channel, "message.any", {
+      ...inboundText("5511900000000@c.us", "sent from the phone"),
+      id: `true_${from}_${messageId()}`,
+      fromMe: true,
+      source: "app",
+      to: from,
+    });
     expect(mine.body.outcome).toBe("created");
     const [om] = await rows<any>(sql`select direction, status from messages where id = ${mine.body.messageId}`);
     expect(om).toEqual({ direction: "outbound", status: "sent" });
-    expect((await postWaha(channel, "message.any", { ...inboundText("5511900000000@c.us", "api echo"), fromMe: true, source: "api", to: from })).body.outcome).toBe("ignored");
+    expect(
+      (await postWaha(channel, "message.any", { ...inboundText("5511900000000@c.us", "api echo"), fromMe: true, source: "api", to: from }))
+        .body.outcome,
+    ).toBe("ignored");
     expect((await postWaha(channel, "message", inboundText("status@broadcast", "story"))).body.outcome).toBe("ignored");
   });
 
@@ -158,7 +194,9 @@ describe("WAHA webhook: security and bad input", () => {
     expect((await postWaha(channel, "message", p, { secret: null })).status).toBe(401);
     expect((await postWaha(channel, "message", p, { hmac: "00".repeat(64) })).status).toBe(401);
     expect((await postWaha(channel, "message", p, { secret: "someone-elses-secret-someone-elses" })).status).toBe(401);
-    const [{ n }] = (await rows<{ n: number }>(sql`select count(*)::int as n from messages where channel_message_id = ${p.id}`)) as [{ n: number }];
+    const [{ n }] = (await rows<{ n: number }>(sql`select count(*)::int as n from messages where channel_message_id = ${p.id}`)) as [
+      { n: number },
+    ];
     expect(n).toBe(0);
     // A tampered body with the original signature fails too.
     const good = await postWaha(channel, "message", p);

@@ -2,12 +2,7 @@ import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts, updatedAt } from "./columns";
 import { agents, channels, contacts } from "./crm";
-import {
-  contentTypeEnum,
-  messageDirectionEnum,
-  messageStatusEnum,
-  sessionStatusEnum,
-} from "./enums";
+import { contentTypeEnum, messageDirectionEnum, messageStatusEnum, sessionStatusEnum } from "./enums";
 import { scope } from "./scope";
 
 export const sessions = pgTable(
@@ -36,9 +31,7 @@ export const sessions = pgTable(
   },
   (t) => [
     // At most one open conversation per contact and channel: concurrent webhooks race on this, not on app code.
-    uniqueIndex("sessions_one_active_uq")
-      .on(t.contactId, t.channelId)
-      .where(sql`${t.status} = 'active'`),
+    uniqueIndex("sessions_one_active_uq").on(t.contactId, t.channelId).where(sql`${t.status} = 'active'`),
     index("sessions_scope_idx").on(t.tenantId, t.projectId, t.status, t.id),
     index("sessions_contact_idx").on(t.contactId, t.startedAt),
   ],
@@ -107,5 +100,8 @@ export const pendingMessageAcks = pgTable(
     participant: text("participant"),
     createdAt: createdAt(),
   },
-  (t) => [index("pending_message_acks_lookup_idx").on(t.channelId, t.channelMessageId), index("pending_message_acks_scope_idx").on(t.tenantId, t.projectId)],
+  (t) => [
+    index("pending_message_acks_lookup_idx").on(t.channelId, t.channelMessageId),
+    index("pending_message_acks_scope_idx").on(t.tenantId, t.projectId),
+  ],
 );

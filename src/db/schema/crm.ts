@@ -1,24 +1,7 @@
 import { sql } from "drizzle-orm";
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts, updatedAt } from "./columns";
-import {
-  actorTypeEnum,
-  agentKindEnum,
-  channelStatusEnum,
-  channelTypeEnum,
-  identifierKindEnum,
-  stageKindEnum,
-} from "./enums";
+import { actorTypeEnum, agentKindEnum, channelStatusEnum, channelTypeEnum, identifierKindEnum, stageKindEnum } from "./enums";
 import { scope } from "./scope";
 import { users } from "./tenancy";
 

@@ -26,9 +26,7 @@ export const memoryEmbeddings = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index("memory_embeddings_hnsw_idx")
-      .using("hnsw", t.embedding.op("vector_cosine_ops"))
-      .with({ m: 16, ef_construction: 64 }),
+    index("memory_embeddings_hnsw_idx").using("hnsw", t.embedding.op("vector_cosine_ops")).with({ m: 16, ef_construction: 64 }),
     index("memory_embeddings_tsv_idx").using("gin", t.contentTsv),
     index("memory_embeddings_scope_idx").on(t.tenantId, t.projectId, t.contentType),
     index("memory_embeddings_contact_idx").on(t.contactId, t.createdAt),

@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import type { AppEnv } from "../context";
@@ -28,7 +28,15 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     db.query.delete(k).where(and(scope, lt(k.createdAt, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`))),
     db.query
       .insert(k)
-      .values({ tenantId: principal.tenantId, projectId: principal.projectId, actorId: principal.actor.id, key, method: c.req.method, path: c.req.path, requestHash })
+      .values({
+        tenantId: principal.tenantId,
+        projectId: principal.projectId,
+        actorId: principal.actor.id,
+        key,
+        method: c.req.method,
+        path: c.req.path,
+        requestHash,
+      })
       .onConflictDoNothing()
       .returning({ id: k.id }),
   ]);
@@ -52,12 +60,19 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     .where(eq(k.id, id));
 });
 
-async function replay(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0], db: Database, scope: ReturnType<typeof and>, requestHash: string) {
+async function replay(
+  c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0],
+  db: Database,
+  scope: ReturnType<typeof and>,
+  requestHash: string,
+) {
   const k = schema.idempotencyKeys;
   const [stored] = await db.query.select().from(k).where(scope);
   if (!stored) throw new AppError("conflict", "A request with this Idempotency-Key is being processed; retry shortly");
   if (stored.requestHash !== requestHash) {
-    throw new AppError("unprocessable", "This Idempotency-Key was used with a different request", [{ path: "Idempotency-Key", message: "reused with a different request" }]);
+    throw new AppError("unprocessable", "This Idempotency-Key was used with a different request", [
+      { path: "Idempotency-Key", message: "reused with a different request" },
+    ]);
   }
   if (stored.status === null) throw new AppError("conflict", "A request with this Idempotency-Key is being processed; retry shortly");
   c.header("Idempotent-Replayed", "true");

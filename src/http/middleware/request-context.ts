@@ -39,7 +39,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     // Publish exactly the events this request committed, after the response; the cron sweep is the safety net.
     const committed = [...(c.var.svc?.outbox.takeWritten() ?? []), ...c.var.committedEvents];
     afterResponse(c.executionCtx, async () => {
-      if (committed.length) await publishOutbox(db, c.env.EVENTS, log, { ids: committed }).catch((err) => log.warn("outbox publish failed", { err }));
+      if (committed.length)
+        await publishOutbox(db, c.env.EVENTS, log, { ids: committed }).catch((err) => log.warn("outbox publish failed", { err }));
       await db.close().catch((err) => log.warn("closing database pool failed", { err }));
     });
     log.info("request", {

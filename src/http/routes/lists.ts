@@ -1,5 +1,12 @@
 import {
-  addListMembersVerb, createListVerb, deleteListVerb, getListVerb, listContactListsVerb, listListMembersVerb, removeListMemberVerb, updateListVerb,
+  addListMembersVerb,
+  createListVerb,
+  deleteListVerb,
+  getListVerb,
+  listContactListsVerb,
+  listListMembersVerb,
+  removeListMemberVerb,
+  updateListVerb,
 } from "../../services/lists/verbs";
 import { createRouter } from "../router";
 import { verbRoute } from "../verb-route";
@@ -14,4 +21,6 @@ export const listRoutes = createRouter()
   .openapi(...verbRoute(deleteListVerb, { method: "delete", path: "/contact-lists/{listId}", status: 204, tags }))
   .openapi(...verbRoute(listListMembersVerb, { method: "get", path: "/contact-lists/{listId}/members", tags }))
   .openapi(...verbRoute(addListMembersVerb, { method: "post", path: "/contact-lists/{listId}/members", tags, errors: [422] }))
-  .openapi(...verbRoute(removeListMemberVerb, { method: "delete", path: "/contact-lists/{listId}/members/{contactId}", status: 204, tags }));
+  .openapi(
+    ...verbRoute(removeListMemberVerb, { method: "delete", path: "/contact-lists/{listId}/members/{contactId}", status: 204, tags }),
+  );

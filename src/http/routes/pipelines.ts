@@ -1,6 +1,15 @@
 import {
-  addStageVerb, archivePipelineVerb, createPipelineVerb, deleteStageVerb, getPipelineVerb, listPipelinesVerb, moveContactStageVerb,
-  reorderStagesVerb, stageHistoryVerb, updatePipelineVerb, updateStageVerb,
+  addStageVerb,
+  archivePipelineVerb,
+  createPipelineVerb,
+  deleteStageVerb,
+  getPipelineVerb,
+  listPipelinesVerb,
+  moveContactStageVerb,
+  reorderStagesVerb,
+  stageHistoryVerb,
+  updatePipelineVerb,
+  updateStageVerb,
 } from "../../services/pipelines/verbs";
 import { createRouter } from "../router";
 import { verbRoute } from "../verb-route";
@@ -16,6 +25,14 @@ export const pipelineRoutes = createRouter()
   .openapi(...verbRoute(addStageVerb, { method: "post", path: "/pipelines/{pipelineId}/stages", status: 201, tags, errors: [422] }))
   .openapi(...verbRoute(reorderStagesVerb, { method: "put", path: "/pipelines/{pipelineId}/stages/order", tags, errors: [422] }))
   .openapi(...verbRoute(updateStageVerb, { method: "patch", path: "/pipelines/{pipelineId}/stages/{stageId}", tags, errors: [422] }))
-  .openapi(...verbRoute(deleteStageVerb, { method: "delete", path: "/pipelines/{pipelineId}/stages/{stageId}", status: 204, tags, errors: [409, 422] }))
+  .openapi(
+    ...verbRoute(deleteStageVerb, {
+      method: "delete",
+      path: "/pipelines/{pipelineId}/stages/{stageId}",
+      status: 204,
+      tags,
+      errors: [409, 422],
+    }),
+  )
   .openapi(...verbRoute(moveContactStageVerb, { method: "put", path: "/contacts/{contactId}/stage", tags, errors: [422] }))
   .openapi(...verbRoute(stageHistoryVerb, { method: "get", path: "/contacts/{contactId}/stage-history", tags }));

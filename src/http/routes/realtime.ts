@@ -26,7 +26,8 @@ export const realtimeRoutes = new Hono<AppEnv>()
   });
 
 function requireUpgrade(upgrade: string | undefined) {
-  if (upgrade?.toLowerCase() !== "websocket") throw new AppError("invalid_request", "This endpoint only accepts WebSocket upgrades (Upgrade: websocket)");
+  if (upgrade?.toLowerCase() !== "websocket")
+    throw new AppError("invalid_request", "This endpoint only accepts WebSocket upgrades (Upgrade: websocket)");
 }
 
 function forward(req: Request, actorId: string) {

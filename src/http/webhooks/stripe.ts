@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { AppError } from "../../lib/errors";
 import { verifyStripeSignature } from "../../integrations/stripe/signature";
+import { AppError } from "../../lib/errors";
 import { applyStripeEvent } from "../../services/billing/stripe-events";
 import { errors, json } from "../openapi";
 import { createRouter } from "../router";
@@ -37,7 +37,12 @@ export const stripeWebhookRoutes = createRouter().openapi(route, async (c) => {
     throw new AppError("invalid_request", "Stripe event is not valid JSON");
   }
   const event = StripeEventSchema.safeParse(parsed);
-  if (!event.success) throw new AppError("invalid_request", "Not a Stripe event", event.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+  if (!event.success)
+    throw new AppError(
+      "invalid_request",
+      "Not a Stripe event",
+      event.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
   const result = await applyStripeEvent(c.var.db, event.data as never);
   c.var.log.info("stripe event", { eventId: event.data.id, type: event.data.type, ...result });
   return c.json({ received: true as const, outcome: result.outcome }, 200);

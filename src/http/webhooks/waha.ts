@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { WahaEnvelope } from "../../integrations/waha/payloads";
 import { hmacHex, timingSafeEqual } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
-import { WahaEnvelope } from "../../integrations/waha/payloads";
 import { loadWebhookChannel } from "../../services/whatsapp/channel-lookup";
 import { handleWahaEvent } from "../../services/whatsapp/handle-event";
 import { errors, json } from "../openapi";
@@ -44,14 +44,26 @@ export const wahaWebhookRoutes = createRouter().openapi(route, async (c) => {
   }
   const parsed = WahaEnvelope.safeParse(body);
   if (!parsed.success) {
-    throw new AppError("invalid_request", "Not a WAHA webhook envelope", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+    throw new AppError(
+      "invalid_request",
+      "Not a WAHA webhook envelope",
+      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
   }
   const envelope = parsed.data;
   if (envelope.session !== channel.wahaSession) {
-    throw new AppError("unprocessable", `Event for WAHA session '${envelope.session}' sent to the channel of session '${channel.wahaSession}'`);
+    throw new AppError(
+      "unprocessable",
+      `Event for WAHA session '${envelope.session}' sent to the channel of session '${channel.wahaSession}'`,
+    );
   }
 
-  const result = await handleWahaEvent(db, channel, envelope, log.child({ channelId: channel.id, event: envelope.event, eventId: envelope.id }));
+  const result = await handleWahaEvent(
+    db,
+    channel,
+    envelope,
+    log.child({ channelId: channel.id, event: envelope.event, eventId: envelope.id }),
+  );
   const { outboxIds, ...rest } = result;
   c.var.committedEvents.push(...outboxIds);
   return c.json({ ok: true as const, ...rest }, 200);

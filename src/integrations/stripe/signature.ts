@@ -23,5 +23,7 @@ export async function verifyStripeSignature(
   if (!Number.isInteger(t) || signatures.length === 0) return { ok: false, reason: "Malformed Stripe-Signature header" };
   if (Math.abs(nowSeconds - t) > toleranceSeconds) return { ok: false, reason: "Stripe-Signature timestamp outside the tolerance" };
   const expected = await hmacHex("SHA-256", secret, `${t}.${rawBody}`);
-  return signatures.some((s) => timingSafeEqual(s, expected)) ? { ok: true, timestamp: t } : { ok: false, reason: "No Stripe-Signature matches" };
+  return signatures.some((s) => timingSafeEqual(s, expected))
+    ? { ok: true, timestamp: t }
+    : { ok: false, reason: "No Stripe-Signature matches" };
 }

@@ -5,7 +5,8 @@ export interface Identifier {
 }
 
 /** `status@broadcast` carries status posts, not conversations. */
-export const isBroadcast = (chatId: string) => chatId === "status@broadcast" || chatId.endsWith("@broadcast") || chatId.endsWith("@newsletter");
+export const isBroadcast = (chatId: string) =>
+  chatId === "status@broadcast" || chatId.endsWith("@broadcast") || chatId.endsWith("@newsletter");
 
 /** `@s.whatsapp.net` appears inside engine data and means the same person as `@c.us`. */
 export function normalizeChatId(chatId: string): string {
@@ -17,7 +18,10 @@ export function identifiersFor(chatId: string): Identifier[] {
   const id = normalizeChatId(chatId);
   if (id.endsWith("@c.us")) {
     const digits = id.slice(0, -"@c.us".length).split(":")[0]!.replace(/\D/g, "");
-    return [{ kind: "wa_c_us", value: `${digits}@c.us` }, { kind: "phone", value: digits }];
+    return [
+      { kind: "wa_c_us", value: `${digits}@c.us` },
+      { kind: "phone", value: digits },
+    ];
   }
   if (id.endsWith("@lid")) return [{ kind: "wa_lid", value: id }];
   if (id.endsWith("@g.us")) return [{ kind: "wa_group", value: id }];
@@ -29,5 +33,11 @@ export const phoneOf = (chatId: string) => identifiersFor(chatId).find((i) => i.
 /** The chat id to send to for a contact, from its identifiers: a phone chat where known, else its privacy id or group. */
 export function chatIdFor(identifiers: Identifier[], phone?: string | null): string | undefined {
   const pick = (kind: IdentifierKind) => identifiers.find((i) => i.kind === kind)?.value;
-  return pick("wa_c_us") ?? (pick("phone") ? `${pick("phone")}@c.us` : undefined) ?? (phone ? `${phone}@c.us` : undefined) ?? pick("wa_lid") ?? pick("wa_group");
+  return (
+    pick("wa_c_us") ??
+    (pick("phone") ? `${pick("phone")}@c.us` : undefined) ??
+    (phone ? `${phone}@c.us` : undefined) ??
+    pick("wa_lid") ??
+    pick("wa_group")
+  );
 }

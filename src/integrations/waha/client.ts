@@ -35,7 +35,11 @@ const ENDPOINT: Record<SendKind, string> = {
   document: "sendFile",
 };
 
-export async function sendViaWaha(cfg: WahaChannelConfig, req: SendRequest, timeoutMs = 20_000): Promise<{ messageId: string | null; raw: unknown }> {
+export async function sendViaWaha(
+  cfg: WahaChannelConfig,
+  req: SendRequest,
+  timeoutMs = 20_000,
+): Promise<{ messageId: string | null; raw: unknown }> {
   const body: Record<string, unknown> = { session: cfg.session, chatId: req.chatId };
   if (req.replyTo) body.reply_to = req.replyTo;
   if (req.kind === "text") body.text = req.text ?? "";

@@ -26,9 +26,16 @@ export const WahaMessage = z.looseObject({
   body: z.string().nullish(),
   hasMedia: z.boolean().nullish(),
   media: z
-    .looseObject({ url: z.string().nullish(), mimetype: z.string().nullish(), filename: z.string().nullish(), error: z.unknown().nullish() })
+    .looseObject({
+      url: z.string().nullish(),
+      mimetype: z.string().nullish(),
+      filename: z.string().nullish(),
+      error: z.unknown().nullish(),
+    })
     .nullish(),
-  location: z.looseObject({ latitude: z.union([z.number(), z.string()]).nullish(), longitude: z.union([z.number(), z.string()]).nullish() }).nullish(),
+  location: z
+    .looseObject({ latitude: z.union([z.number(), z.string()]).nullish(), longitude: z.union([z.number(), z.string()]).nullish() })
+    .nullish(),
   vCards: z.array(z.string()).nullish(),
   replyTo: z.looseObject({ id: z.string().nullish() }).nullish(),
   notifyName: z.string().nullish(),
@@ -46,7 +53,11 @@ export const WahaAck = z.looseObject({
 });
 
 export const WahaEdited = z.looseObject({ id: z.string().nullish(), body: z.string().nullish(), editedMessageId: z.string().min(1) });
-export const WahaRevoked = z.looseObject({ revokedMessageId: z.string().min(1), before: z.unknown().optional(), after: z.unknown().optional() });
+export const WahaRevoked = z.looseObject({
+  revokedMessageId: z.string().min(1),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+});
 export const WahaReaction = z.looseObject({
   id: z.string().nullish(),
   from: z.string().nullish(),

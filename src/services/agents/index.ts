@@ -3,8 +3,8 @@ import { z } from "zod";
 import { schema } from "../../db";
 import { agentKindEnum } from "../../db/schema/enums";
 import { AppError } from "../../lib/errors";
-import type { ServiceContext } from "../context";
 import { uuidv7 } from "../../lib/ids";
+import type { ServiceContext } from "../context";
 import { deleteScoped, updateScoped } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
@@ -31,7 +31,10 @@ export async function createAgent(ctx: ServiceContext, input: z.infer<typeof Age
   await assertMember(ctx, input.userId);
   const id = uuidv7();
   const [[row]] = await ctx.db.batch([
-    ctx.db.query.insert(schema.agents).values({ id, ...scopeValues(ctx.principal), ...input }).returning(),
+    ctx.db.query
+      .insert(schema.agents)
+      .values({ id, ...scopeValues(ctx.principal), ...input })
+      .returning(),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("agent.created", { agentId: id, kind: input.kind })),
   ] as const);
   return row!;
@@ -42,4 +45,5 @@ export async function updateAgent(ctx: ServiceContext, id: string, input: z.infe
   return updateScoped(ctx, schema.agents, id, "Agent", input, { topic: "agent.updated", idKey: "agentId" });
 }
 
-export const deleteAgent = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.agents, id, "Agent", { topic: "agent.deleted", idKey: "agentId" });
+export const deleteAgent = (ctx: ServiceContext, id: string) =>
+  deleteScoped(ctx, schema.agents, id, "Agent", { topic: "agent.deleted", idKey: "agentId" });

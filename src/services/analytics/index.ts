@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
@@ -61,14 +61,22 @@ export async function leadsCount(ctx: ServiceContext, input: z.infer<typeof Lead
         group by b.key order by b.key`;
       break;
   }
-  const [{ rows }, { rows: total }] = await ctx.db.batch([ctx.db.query.execute(query), ctx.db.query.execute(sql`select count(*)::int as n from contacts c where ${base}`)] as const);
+  const [{ rows }, { rows: total }] = await ctx.db.batch([
+    ctx.db.query.execute(query),
+    ctx.db.query.execute(sql`select count(*)::int as n from contacts c where ${base}`),
+  ] as const);
   return { groupBy: input.groupBy, from, to, total: (total[0] as { n: number }).n, buckets: rows };
 }
 
 /** One row per agent with the core service metrics over the period. */
 function agentStatsQuery(ctx: ServiceContext, from: string, to: string, agentIds?: string[]) {
   const p = ctx.principal;
-  const only = agentIds ? sql`and a.id in (${sql.join(agentIds.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+  const only = agentIds
+    ? sql`and a.id in (${sql.join(
+        agentIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`
+    : sql``;
   return sql`
     select a.id as agent_id, a.name, a.kind,
       coalesce(m.messages_sent, 0) as messages_sent,

@@ -38,7 +38,9 @@ export async function createApiKey(ctx: ServiceContext, input: CreateApiKeyInput
       .returning(publicColumns),
     ctx.db.query
       .insert(schema.outbox)
-      .values(ctx.outbox.event("api_key.created", { apiKeyId: id, name: input.name, role: input.role, expiresAt: input.expiresAt ?? null })),
+      .values(
+        ctx.outbox.event("api_key.created", { apiKeyId: id, name: input.name, role: input.role, expiresAt: input.expiresAt ?? null }),
+      ),
   ] as const);
   return { ...row!, key };
 }

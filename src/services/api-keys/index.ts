@@ -14,12 +14,16 @@ export const ApiKeyRole = z.enum(roleEnum.enumValues);
 export const ApiKeyInput = z.object({
   name: z.string().trim().min(1).max(120),
   role: ApiKeyRole,
-  expiresAt: z.coerce.date().refine((d) => d.getTime() > Date.now(), "must be in the future").optional(),
+  expiresAt: z.coerce
+    .date()
+    .refine((d) => d.getTime() > Date.now(), "must be in the future")
+    .optional(),
 });
 
 const k = schema.apiKeys;
 
-export const listApiKeys = (ctx: ServiceContext) => ctx.db.query.select(publicColumns).from(k).where(inScope(k, ctx.principal)).orderBy(k.id);
+export const listApiKeys = (ctx: ServiceContext) =>
+  ctx.db.query.select(publicColumns).from(k).where(inScope(k, ctx.principal)).orderBy(k.id);
 
 /**
  * An already revoked key answers 404 (there is no live key with that id). The update decides: a transaction

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
@@ -21,10 +21,20 @@ export interface TokenPair {
 // so response time does not reveal which emails have accounts.
 let decoyHash: Promise<string> | undefined;
 
-export async function login(db: Database, secret: string, input: { email: string; password: string; projectId?: string }): Promise<TokenPair> {
+export async function login(
+  db: Database,
+  secret: string,
+  input: { email: string; password: string; projectId?: string },
+): Promise<TokenPair> {
   const rows = await db.query
     .select({
-      user: { id: schema.users.id, email: schema.users.email, name: schema.users.name, passwordHash: schema.users.passwordHash, disabledAt: schema.users.disabledAt },
+      user: {
+        id: schema.users.id,
+        email: schema.users.email,
+        name: schema.users.name,
+        passwordHash: schema.users.passwordHash,
+        disabledAt: schema.users.disabledAt,
+      },
       membership: { tenantId: schema.memberships.tenantId, projectId: schema.memberships.projectId, role: schema.memberships.role },
     })
     .from(schema.users)
@@ -68,10 +78,7 @@ async function issueTokenPair(
     expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
   });
   if (replacing) {
-    await db.batch([
-      insert,
-      db.query.update(schema.refreshTokens).set({ replacedById: id }).where(eq(schema.refreshTokens.id, replacing)),
-    ]);
+    await db.batch([insert, db.query.update(schema.refreshTokens).set({ replacedById: id }).where(eq(schema.refreshTokens.id, replacing))]);
   } else {
     await insert;
   }
@@ -96,7 +103,13 @@ export async function refresh(db: Database, secret: string, token: string): Prom
   const [consumed] = await db.query
     .update(schema.refreshTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(schema.refreshTokens.tokenHash, tokenHash), isNull(schema.refreshTokens.revokedAt), gt(schema.refreshTokens.expiresAt, new Date())))
+    .where(
+      and(
+        eq(schema.refreshTokens.tokenHash, tokenHash),
+        isNull(schema.refreshTokens.revokedAt),
+        gt(schema.refreshTokens.expiresAt, new Date()),
+      ),
+    )
     .returning();
   if (!consumed) {
     const [known] = await db.query
@@ -119,11 +132,21 @@ export async function refresh(db: Database, secret: string, token: string): Prom
       role: schema.memberships.role,
     })
     .from(schema.users)
-    .innerJoin(schema.memberships, and(eq(schema.memberships.userId, schema.users.id), eq(schema.memberships.projectId, consumed.projectId)))
+    .innerJoin(
+      schema.memberships,
+      and(eq(schema.memberships.userId, schema.users.id), eq(schema.memberships.projectId, consumed.projectId)),
+    )
     .where(eq(schema.users.id, consumed.userId));
   if (!row || row.user.disabledAt) throw new AppError("unauthorized", "The account no longer has access to this project");
   const { disabledAt: _ignored, ...user } = row.user;
-  return issueTokenPair(db, secret, user, { tenantId: consumed.tenantId, projectId: consumed.projectId, role: row.role }, consumed.familyId, consumed.id);
+  return issueTokenPair(
+    db,
+    secret,
+    user,
+    { tenantId: consumed.tenantId, projectId: consumed.projectId, role: row.role },
+    consumed.familyId,
+    consumed.id,
+  );
 }
 
 /** Logout revokes the token's whole family: every refresh token descended from that login. */

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { API_KEY_PREFIX } from "../api-keys/create";

@@ -44,7 +44,15 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
     const expired = (err as Error)?.name === "JwtTokenExpired";
     throw new AppError("unauthorized", expired ? "Access token expired" : "Invalid access token");
   }
-  if (claims.typ !== "access" || claims.iss !== ISSUER || !claims.sub || !claims.tid || !claims.pid || !claims.role || !ROLES.has(claims.role)) {
+  if (
+    claims.typ !== "access" ||
+    claims.iss !== ISSUER ||
+    !claims.sub ||
+    !claims.tid ||
+    !claims.pid ||
+    !claims.role ||
+    !ROLES.has(claims.role)
+  ) {
     throw new AppError("unauthorized", "Invalid access token");
   }
   return { tenantId: claims.tid, projectId: claims.pid, role: claims.role, actor: { type: "user", id: claims.sub } };

@@ -1,5 +1,5 @@
 import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
 import { uuidv7 } from "../../lib/ids";
 
 export interface StripeEvent {
@@ -18,7 +18,9 @@ export const HANDLED_STRIPE_EVENTS = new Set([
   "invoice.payment_failed",
 ]);
 
-type BillingChange = Partial<Pick<typeof schema.tenants.$inferInsert, "stripeCustomerId" | "stripeSubscriptionId" | "plan" | "billingStatus" | "currentPeriodEnd">>;
+type BillingChange = Partial<
+  Pick<typeof schema.tenants.$inferInsert, "stripeCustomerId" | "stripeSubscriptionId" | "plan" | "billingStatus" | "currentPeriodEnd">
+>;
 
 /**
  * Applies a Stripe event to the tenant's billing state, exactly once per event id. Stripe delivers out of order,
@@ -30,7 +32,9 @@ export async function applyStripeEvent(db: Database, event: StripeEvent): Promis
   const obj = event.data.object ?? {};
   const change = billingChange(event.type, obj);
   const customer = typeof obj.customer === "string" ? obj.customer : (obj.customer?.id as string | undefined);
-  const tenantHint = (obj.client_reference_id ?? obj.metadata?.tenant_id ?? obj.subscription_details?.metadata?.tenant_id) as string | undefined;
+  const tenantHint = (obj.client_reference_id ?? obj.metadata?.tenant_id ?? obj.subscription_details?.metadata?.tenant_id) as
+    | string
+    | undefined;
   const at = new Date(event.created * 1000);
 
   return db.transaction(async (tx) => {
@@ -57,7 +61,12 @@ export async function applyStripeEvent(db: Database, event: StripeEvent): Promis
       return { outcome: exists ? "stale" : "unmatched", tenantId: exists?.id };
     }
     await tx.update(schema.processedWebhookEvents).set({ tenantId: tenant.id }).where(eq(schema.processedWebhookEvents.id, fresh[0]!.id));
-    await tx.insert(schema.outbox).values({ id: uuidv7(), tenantId: tenant.id, topic: "billing.updated", payload: { stripeEventId: event.id, type: event.type, ...serialise(change) } });
+    await tx.insert(schema.outbox).values({
+      id: uuidv7(),
+      tenantId: tenant.id,
+      topic: "billing.updated",
+      payload: { stripeEventId: event.id, type: event.type, ...serialise(change) },
+    });
     return { outcome: "applied", tenantId: tenant.id };
   });
 }

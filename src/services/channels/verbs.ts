@@ -43,7 +43,6 @@ const WithSecret = Channel.extend({
 
 const channelId = z.uuid().describe("The channel id");
 
-
 export const listChannelsVerb = defineVerb({
   name: "channels.list",
   summary: "List WhatsApp channels (WAHA sessions) and their connection status",

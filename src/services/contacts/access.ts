@@ -28,5 +28,6 @@ export async function assertAgentInScope(ctx: ServiceContext, agentId: string | 
     .select({ id: schema.agents.id })
     .from(schema.agents)
     .where(inScope(schema.agents, ctx.principal, eq(schema.agents.id, agentId)));
-  if (!agent) throw new AppError("unprocessable", `Agent ${agentId} does not exist`, [{ path: "assignedAgentId", message: "unknown agent" }]);
+  if (!agent)
+    throw new AppError("unprocessable", `Agent ${agentId} does not exist`, [{ path: "assignedAgentId", message: "unknown agent" }]);
 }

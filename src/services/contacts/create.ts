@@ -3,7 +3,7 @@ import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
 import { actorValues, scopeValues } from "../shared/scope";
 import { assertAgentInScope } from "./access";
-import { normalizePhone, type ContactCreateInput } from "./schemas";
+import { type ContactCreateInput, normalizePhone } from "./schemas";
 
 /** Contact + identifiers + timeline row + outbox event: one transaction, one round trip. */
 export async function createContact(ctx: ServiceContext, input: ContactCreateInput) {
@@ -17,7 +17,10 @@ export async function createContact(ctx: ServiceContext, input: ContactCreateInp
     ...(phone ? [{ kind: "phone" as const, value: phone }] : []),
   ]);
   const [[contact]] = await ctx.db.batch([
-    ctx.db.query.insert(schema.contacts).values({ id, ...scope, ...fields, phone }).returning(),
+    ctx.db.query
+      .insert(schema.contacts)
+      .values({ id, ...scope, ...fields, phone })
+      .returning(),
     ...allIdentifiers.map((i) => ctx.db.query.insert(schema.contactIdentifiers).values({ ...scope, contactId: id, ...i })),
     ctx.db.query.insert(schema.contactEvents).values({
       ...scope,

@@ -15,7 +15,9 @@ export async function deleteContact(ctx: ServiceContext, id: string) {
       .update(schema.contacts)
       .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
       .where(inScope(schema.contacts, ctx.principal, eq(schema.contacts.id, id))),
-    ctx.db.query.delete(schema.contactIdentifiers).where(inScope(schema.contactIdentifiers, ctx.principal, eq(schema.contactIdentifiers.contactId, id))),
+    ctx.db.query
+      .delete(schema.contactIdentifiers)
+      .where(inScope(schema.contactIdentifiers, ctx.principal, eq(schema.contactIdentifiers.contactId, id))),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("contact.deleted", { contactId: id })),
   ]);
 }

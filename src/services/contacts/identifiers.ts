@@ -1,12 +1,12 @@
 import { and, eq } from "drizzle-orm";
+import type { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { inScope, scopeValues } from "../shared/scope";
 import { assertCanWorkContact, loadContact } from "./access";
-import { normalizePhone } from "./schemas";
-import type { z } from "zod";
 import type { IdentifierInput } from "./schemas";
+import { normalizePhone } from "./schemas";
 
 export async function addIdentifier(ctx: ServiceContext, contactId: string, input: z.infer<typeof IdentifierInput>) {
   const contact = await loadContact(ctx, contactId);
@@ -28,10 +28,20 @@ export async function removeIdentifier(ctx: ServiceContext, contactId: string, i
   const [found] = await ctx.db.query
     .select({ id: schema.contactIdentifiers.id, kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
     .from(schema.contactIdentifiers)
-    .where(inScope(schema.contactIdentifiers, ctx.principal, and(eq(schema.contactIdentifiers.id, identifierId), eq(schema.contactIdentifiers.contactId, contactId))));
+    .where(
+      inScope(
+        schema.contactIdentifiers,
+        ctx.principal,
+        and(eq(schema.contactIdentifiers.id, identifierId), eq(schema.contactIdentifiers.contactId, contactId)),
+      ),
+    );
   if (!found) throw AppError.notFound("Identifier", identifierId);
   await ctx.db.batch([
-    ctx.db.query.delete(schema.contactIdentifiers).where(inScope(schema.contactIdentifiers, ctx.principal, eq(schema.contactIdentifiers.id, identifierId))),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("contact.identifier_removed", { contactId, kind: found.kind, value: found.value })),
+    ctx.db.query
+      .delete(schema.contactIdentifiers)
+      .where(inScope(schema.contactIdentifiers, ctx.principal, eq(schema.contactIdentifiers.id, identifierId))),
+    ctx.db.query
+      .insert(schema.outbox)
+      .values(ctx.outbox.event("contact.identifier_removed", { contactId, kind: found.kind, value: found.value })),
   ]);
 }

@@ -3,7 +3,7 @@ import { schema } from "../../db";
 import type { ServiceContext } from "../context";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
 import { assertAgentInScope, assertCanWorkContact, loadContact } from "./access";
-import { normalizePhone, type ContactUpdateInput } from "./schemas";
+import { type ContactUpdateInput, normalizePhone } from "./schemas";
 
 export async function updateContact(ctx: ServiceContext, id: string, input: ContactUpdateInput) {
   const current = await loadContact(ctx, id);
@@ -22,7 +22,8 @@ export async function updateContact(ctx: ServiceContext, id: string, input: Cont
     changes.customFields = merged;
   }
   const changed = Object.keys(changes).filter(
-    (k) => JSON.stringify((current as Record<string, unknown>)[k] ?? null) !== JSON.stringify((changes as Record<string, unknown>)[k] ?? null),
+    (k) =>
+      JSON.stringify((current as Record<string, unknown>)[k] ?? null) !== JSON.stringify((changes as Record<string, unknown>)[k] ?? null),
   );
   if (changed.length === 0) return current;
 
@@ -44,15 +45,31 @@ export async function updateContact(ctx: ServiceContext, id: string, input: Cont
       ...actorValues(ctx.principal),
     }),
     ctx.db.query.insert(schema.outbox).values(
-      ctx.outbox.event(assigned ? "contact.assigned" : "contact.updated", { contactId: id, fields: changed, assignedAgentId: changes.assignedAgentId ?? null }),
+      ctx.outbox.event(assigned ? "contact.assigned" : "contact.updated", {
+        contactId: id,
+        fields: changed,
+        assignedAgentId: changes.assignedAgentId ?? null,
+      }),
     ),
     // The phone identifier follows the phone field so WhatsApp messages from the new number find this contact.
     ...(phoneChanged
       ? [
           ctx.db.query
             .delete(schema.contactIdentifiers)
-            .where(inScope(schema.contactIdentifiers, ctx.principal, and(eq(schema.contactIdentifiers.contactId, id), eq(schema.contactIdentifiers.kind, "phone")))),
-          ...(changes.phone ? [ctx.db.query.insert(schema.contactIdentifiers).values({ ...scope, contactId: id, kind: "phone" as const, value: changes.phone })] : []),
+            .where(
+              inScope(
+                schema.contactIdentifiers,
+                ctx.principal,
+                and(eq(schema.contactIdentifiers.contactId, id), eq(schema.contactIdentifiers.kind, "phone")),
+              ),
+            ),
+          ...(changes.phone
+            ? [
+                ctx.db.query
+                  .insert(schema.contactIdentifiers)
+                  .values({ ...scope, contactId: id, kind: "phone" as const, value: changes.phone }),
+              ]
+            : []),
         ]
       : []),
   ] as const);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nothing, page, timestamp, nullableTimestamp } from "../shared/output";
+import { nothing, nullableTimestamp, page, timestamp } from "../shared/output";
 import { defineVerb } from "../verbs/define";
 import { assignToAgent } from "./assign";
 import { createContact } from "./create";
@@ -74,7 +74,8 @@ export const updateContactVerb = defineVerb({
   summary: "Update a contact (custom fields are merged; a key set to null is removed)",
   permission: "contacts:write",
   input: ContactFields.extend({ contactId }),
-  rules: ({ contactId: _, ...fields }) => (Object.values(fields).some((v) => v !== undefined) ? [] : [{ path: "", message: "give at least one field to change" }]),
+  rules: ({ contactId: _, ...fields }) =>
+    Object.values(fields).some((v) => v !== undefined) ? [] : [{ path: "", message: "give at least one field to change" }],
   output: Contact,
   emits: ["contact.updated", "contact.assigned"],
   run: (ctx, { contactId, ...fields }) => updateContact(ctx, contactId, fields),

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { schema } from "../../db";
-import type { ServiceContext } from "../context";
 import { loadContact } from "../contacts/access";
 import { updateContact } from "../contacts/update";
+import type { ServiceContext } from "../context";
 import { moveContactToStage } from "../pipelines";
 import { actorValues, scopeValues } from "../shared/scope";
 

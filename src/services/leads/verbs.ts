@@ -4,7 +4,8 @@ import { QualifyLeadInput, qualifyLead } from "./qualify";
 
 export const qualifyLeadVerb = defineVerb({
   name: "leads.qualify",
-  summary: "Record a lead qualification (hot/warm/cold/unqualified, optional 0–100 score and reason), optionally moving the contact to a stage",
+  summary:
+    "Record a lead qualification (hot/warm/cold/unqualified, optional 0–100 score and reason), optionally moving the contact to a stage",
   permission: "contacts:write",
   input: QualifyLeadInput,
   output: z.object({

@@ -1,11 +1,11 @@
 import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
-import { uuidv7 } from "../../lib/ids";
 import { AppError } from "../../lib/errors";
+import { uuidv7 } from "../../lib/ids";
 import { decodeCursor, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
-import { deleteScoped, findScoped, requireFound, updateScoped, type PageQuery } from "../shared/crud";
+import { deleteScoped, findScoped, type PageQuery, requireFound, updateScoped } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
 export const ListInput = z.object({
@@ -17,7 +17,10 @@ export const MembersInput = z.object({ contactIds: z.array(z.uuid()).min(1).max(
 export async function createList(ctx: ServiceContext, input: z.infer<typeof ListInput>) {
   const id = uuidv7();
   const [[row]] = await ctx.db.batch([
-    ctx.db.query.insert(schema.contactLists).values({ id, ...scopeValues(ctx.principal), ...input }).returning(),
+    ctx.db.query
+      .insert(schema.contactLists)
+      .values({ id, ...scopeValues(ctx.principal), ...input })
+      .returning(),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("list.created", { listId: id, name: input.name })),
   ] as const);
   return row!;
@@ -27,7 +30,8 @@ export async function updateList(ctx: ServiceContext, id: string, input: Partial
   return updateScoped(ctx, schema.contactLists, id, "Contact list", input, { topic: "list.updated", idKey: "listId" });
 }
 
-export const deleteList = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.contactLists, id, "Contact list", { topic: "list.deleted", idKey: "listId" });
+export const deleteList = (ctx: ServiceContext, id: string) =>
+  deleteScoped(ctx, schema.contactLists, id, "Contact list", { topic: "list.deleted", idKey: "listId" });
 
 /** Adds contacts; those already members are skipped. Every id must be a live contact of the project. */
 export async function addMembers(ctx: ServiceContext, listId: string, contactIds: string[]) {
@@ -59,7 +63,13 @@ export async function removeMember(ctx: ServiceContext, listId: string, contactI
   await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .delete(schema.contactListMembers)
-      .where(inScope(schema.contactListMembers, ctx.principal, and(eq(schema.contactListMembers.listId, listId), eq(schema.contactListMembers.contactId, contactId))))
+      .where(
+        inScope(
+          schema.contactListMembers,
+          ctx.principal,
+          and(eq(schema.contactListMembers.listId, listId), eq(schema.contactListMembers.contactId, contactId)),
+        ),
+      )
       .returning({ contactId: schema.contactListMembers.contactId });
     requireFound(row, "List member", contactId);
     await tx.insert(schema.outbox).values(ctx.outbox.event("list.member_removed", { listId, contactId }));

@@ -40,9 +40,14 @@ export async function getMember(ctx: ServiceContext, id: string) {
 
 export async function addMember(ctx: ServiceContext, input: z.infer<typeof MemberInput>) {
   const email = input.email.toLowerCase();
-  const [existing] = await ctx.db.query.select({ id: u.id }).from(u).where(eq(sql`lower(${u.email})`, email));
+  const [existing] = await ctx.db.query
+    .select({ id: u.id })
+    .from(u)
+    .where(eq(sql`lower(${u.email})`, email));
   if (!existing && !input.password) {
-    throw new AppError("invalid_request", "password is required for a new account", [{ path: "password", message: "required for a new account" }]);
+    throw new AppError("invalid_request", "password is required for a new account", [
+      { path: "password", message: "required for a new account" },
+    ]);
   }
   const id = uuidv7();
   const userId = existing?.id ?? uuidv7();
@@ -71,7 +76,11 @@ async function lockForAdminChange(tx: ServiceContext, id: string) {
     .where(inScope(m, tx.principal, or(eq(m.role, "admin"), eq(m.id, id))))
     .orderBy(m.id)
     .for("update");
-  const target = requireFound(rows.find((r) => r.id === id), "Member", id);
+  const target = requireFound(
+    rows.find((r) => r.id === id),
+    "Member",
+    id,
+  );
   const adminRemains = target.role !== "admin" || rows.some((r) => r.role === "admin" && r.id !== id);
   return { target, adminRemains };
 }
@@ -84,7 +93,10 @@ export async function updateMember(ctx: ServiceContext, id: string, input: z.inf
     if (target.role === input.role) return getMember(tx, id);
     if (input.role !== "admin" && !adminRemains) throw lastAdmin();
     await tx.db.batch([
-      tx.db.query.update(m).set({ role: input.role, updatedAt: sql`now()` }).where(inScope(m, tx.principal, eq(m.id, id))),
+      tx.db.query
+        .update(m)
+        .set({ role: input.role, updatedAt: sql`now()` })
+        .where(inScope(m, tx.principal, eq(m.id, id))),
       tx.db.query
         .insert(schema.outbox)
         .values(tx.outbox.event("member.role_changed", { memberId: id, userId: target.userId, from: target.role, to: input.role })),
@@ -104,7 +116,9 @@ export async function removeMember(ctx: ServiceContext, id: string) {
         .update(schema.refreshTokens)
         .set({ revokedAt: sql`now()` })
         .where(and(inScope(schema.refreshTokens, tx.principal), eq(schema.refreshTokens.userId, target.userId))),
-      tx.db.query.insert(schema.outbox).values(tx.outbox.event("member.removed", { memberId: id, userId: target.userId, role: target.role })),
+      tx.db.query
+        .insert(schema.outbox)
+        .values(tx.outbox.event("member.removed", { memberId: id, userId: target.userId, role: target.role })),
     ]);
   });
 }

@@ -68,7 +68,17 @@ async function groupsOf(ctx: ServiceContext, sessionId: string, windowSeconds: n
     const at = new Date(r.at).toISOString();
     let g = groups.get(r.group_id);
     if (!g) {
-      g = { groupId: r.group_id, sessionId: r.session_id, contactId: r.contact_id, startedAt: at, endedAt: at, messageCount: 0, contentTypes: [], text: "", messages: [] };
+      g = {
+        groupId: r.group_id,
+        sessionId: r.session_id,
+        contactId: r.contact_id,
+        startedAt: at,
+        endedAt: at,
+        messageCount: 0,
+        contentTypes: [],
+        text: "",
+        messages: [],
+      };
       groups.set(r.group_id, g);
     }
     const hasMedia = r.media_url || r.media_mimetype || r.metadata?.mediaPending;
@@ -77,7 +87,9 @@ async function groupsOf(ctx: ServiceContext, sessionId: string, windowSeconds: n
       body: r.body,
       contentType: r.content_type,
       sentAt: at,
-      media: hasMedia ? { url: r.media_url, mimetype: r.media_mimetype, filename: r.media_filename, pending: Boolean(r.metadata?.mediaPending) } : null,
+      media: hasMedia
+        ? { url: r.media_url, mimetype: r.media_mimetype, filename: r.media_filename, pending: Boolean(r.metadata?.mediaPending) }
+        : null,
       enrichment: r.metadata?.enrichment ?? null,
     });
     g.endedAt = at;
@@ -93,13 +105,21 @@ export async function listMessageGroups(ctx: ServiceContext, input: z.infer<type
   await findScoped(ctx, schema.sessions, input.sessionId, "Session");
   const window = input.windowSeconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
   const groups = await groupsOf(ctx, input.sessionId, window);
-  return { sessionId: input.sessionId, windowSeconds: window, groups: groups.map(({ messages: _m, ...g }) => ({ ...g, messageIds: _m.map((m) => m.id) })) };
+  return {
+    sessionId: input.sessionId,
+    windowSeconds: window,
+    groups: groups.map(({ messages: _m, ...g }) => ({ ...g, messageIds: _m.map((m) => m.id) })),
+  };
 }
 
 export async function getMessageGroup(ctx: ServiceContext, input: z.infer<typeof MessageGroupInput>) {
   const first = await findScoped(ctx, schema.messages, input.groupId, "Message group");
   const window = input.windowSeconds ?? (await projectSettings(ctx)).messageGroupWindowSeconds;
   const group = (await groupsOf(ctx, first.sessionId, window)).find((g) => g.groupId === input.groupId);
-  if (!group) throw new AppError("not_found", `No message group starts at message ${input.groupId}`, { resource: "Message group", id: input.groupId });
+  if (!group)
+    throw new AppError("not_found", `No message group starts at message ${input.groupId}`, {
+      resource: "Message group",
+      id: input.groupId,
+    });
   return group;
 }

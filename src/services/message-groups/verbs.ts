@@ -17,7 +17,9 @@ const GroupedMessage = z.object({
   body: z.string().nullable(),
   contentType: z.string(),
   sentAt: z.string(),
-  media: z.object({ url: z.string().nullable(), mimetype: z.string().nullable(), filename: z.string().nullable(), pending: z.boolean() }).nullable(),
+  media: z
+    .object({ url: z.string().nullable(), mimetype: z.string().nullable(), filename: z.string().nullable(), pending: z.boolean() })
+    .nullable(),
   enrichment: z.unknown(),
 });
 
@@ -26,7 +28,11 @@ export const listMessageGroupsVerb = defineVerb({
   summary: "Groups of consecutive customer messages in a session (what the customer said in one go), with media and enrichments",
   permission: "crm:read",
   input: MessageGroupsInput,
-  output: z.object({ sessionId: z.string(), windowSeconds: z.number(), groups: z.array(z.object({ ...groupFields, messageIds: z.array(z.string()) })) }),
+  output: z.object({
+    sessionId: z.string(),
+    windowSeconds: z.number(),
+    groups: z.array(z.object({ ...groupFields, messageIds: z.array(z.string()) })),
+  }),
   emits: [],
   run: listMessageGroups,
 });

@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { schema } from "../../db";
 import { chatIdFor, type Identifier } from "../../integrations/waha/chat-ids";
-import { sendViaWaha, WahaError, type SendKind } from "../../integrations/waha/client";
+import { type SendKind, sendViaWaha, WahaError } from "../../integrations/waha/client";
 import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
 import { applyParkedAcks } from "../whatsapp/acks";
@@ -17,14 +17,26 @@ export type DeliveryOutcome = "sent" | "already_handled" | "retry" | "failed";
  * Sends one queued message through WAHA, at most once: the message is claimed with a conditional UPDATE before the
  * call, so a redelivered queue message (at-least-once) or a concurrent consumer finds nothing to do.
  */
-export async function deliverMessage(ctx: ServiceContext, messageId: string, attempt: number): Promise<{ outcome: DeliveryOutcome; error?: string }> {
+export async function deliverMessage(
+  ctx: ServiceContext,
+  messageId: string,
+  attempt: number,
+): Promise<{ outcome: DeliveryOutcome; error?: string }> {
   const m = schema.messages;
   const [claimed] = await ctx.db.query
     .update(m)
-    .set({ metadata: sql`${m.metadata} || jsonb_build_object('sendingAt', now(), 'sendAttempts', coalesce((${m.metadata}->>'sendAttempts')::int, 0) + 1)` })
+    .set({
+      metadata: sql`${m.metadata} || jsonb_build_object('sendingAt', now(), 'sendAttempts', coalesce((${m.metadata}->>'sendAttempts')::int, 0) + 1)`,
+    })
     .where(
-      inScope(m, ctx.principal, eq(m.id, messageId), eq(m.status, "queued"), eq(m.direction, "outbound"),
-        sql`(${m.metadata}->>'sendingAt' is null or (${m.metadata}->>'sendingAt')::timestamptz < now() - ${CLAIM_TTL})`),
+      inScope(
+        m,
+        ctx.principal,
+        eq(m.id, messageId),
+        eq(m.status, "queued"),
+        eq(m.direction, "outbound"),
+        sql`(${m.metadata}->>'sendingAt' is null or (${m.metadata}->>'sendingAt')::timestamptz < now() - ${CLAIM_TTL})`,
+      ),
     )
     .returning();
   if (!claimed) return { outcome: "already_handled" };
@@ -49,15 +61,30 @@ export async function deliverMessage(ctx: ServiceContext, messageId: string, att
         kind,
         chatId,
         text: claimed.body,
-        media: claimed.mediaUrl ? { url: claimed.mediaUrl, mimetype: claimed.mediaMimetype ?? "application/octet-stream", filename: claimed.mediaFilename } : undefined,
+        media: claimed.mediaUrl
+          ? { url: claimed.mediaUrl, mimetype: claimed.mediaMimetype ?? "application/octet-stream", filename: claimed.mediaFilename }
+          : undefined,
         replyTo: claimed.replyToChannelMessageId,
       },
     );
-    const event = ctx.outbox.event("message.sent", { messageId, sessionId: claimed.sessionId, contactId: claimed.contactId, channelId: channel.id, status: "sent" });
+    const event = ctx.outbox.event("message.sent", {
+      messageId,
+      sessionId: claimed.sessionId,
+      contactId: claimed.contactId,
+      channelId: channel.id,
+      status: "sent",
+    });
     await ctx.db.batch([
       ctx.db.query
         .update(m)
-        .set({ status: "sent", channelMessageId: waId, sentAt: new Date(), error: null, metadata: sql`(${m.metadata} - 'sendingAt') || jsonb_build_object('chatId', ${chatId}::text)`, updatedAt: new Date() })
+        .set({
+          status: "sent",
+          channelMessageId: waId,
+          sentAt: new Date(),
+          error: null,
+          metadata: sql`(${m.metadata} - 'sendingAt') || jsonb_build_object('chatId', ${chatId}::text)`,
+          updatedAt: new Date(),
+        })
         .where(and(eq(m.id, messageId), eq(m.status, "queued"))),
       ctx.db.query.insert(schema.outbox).values(event),
     ]);
@@ -89,7 +116,14 @@ async function fail(ctx: ServiceContext, msg: typeof schema.messages.$inferSelec
       .set({ status: "failed", error: reason.slice(0, 1000), metadata: sql`${m.metadata} - 'sendingAt'`, updatedAt: new Date() })
       .where(eq(m.id, msg.id)),
     ctx.db.query.insert(schema.outbox).values(
-      ctx.outbox.event("message.failed", { messageId: msg.id, sessionId: msg.sessionId, contactId: msg.contactId, channelId: msg.channelId, status: "failed", error: reason.slice(0, 300) }),
+      ctx.outbox.event("message.failed", {
+        messageId: msg.id,
+        sessionId: msg.sessionId,
+        contactId: msg.contactId,
+        channelId: msg.channelId,
+        status: "failed",
+        error: reason.slice(0, 300),
+      }),
     ),
   ]);
   return { outcome: "failed" as const, error: reason };

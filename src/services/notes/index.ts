@@ -4,9 +4,9 @@ import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { keyset, toPage } from "../../lib/pagination";
-import type { ServiceContext } from "../context";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
-import { findScoped, requireFound, type PageQuery } from "../shared/crud";
+import type { ServiceContext } from "../context";
+import { findScoped, type PageQuery, requireFound } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
 
 export const NoteInput = z.object({
@@ -25,12 +25,23 @@ export async function createNote(ctx: ServiceContext, contactId: string, input: 
   const { actorType, actorId } = actorValues(ctx.principal);
   const id = uuidv7();
   const [[note]] = await ctx.db.batch([
-    ctx.db.query.insert(schema.notes).values({ id, ...scope, contactId, ...input, authorType: actorType, authorId: actorId }).returning(),
+    ctx.db.query
+      .insert(schema.notes)
+      .values({ id, ...scope, contactId, ...input, authorType: actorType, authorId: actorId })
+      .returning(),
     ctx.db.query.insert(schema.contactEvents).values({
-      ...scope, contactId, sessionId: input.sessionId ?? null, type: "note.created", title: "Note added",
-      payload: { excerpt: input.body.slice(0, 140) }, actorType, actorId,
+      ...scope,
+      contactId,
+      sessionId: input.sessionId ?? null,
+      type: "note.created",
+      title: "Note added",
+      payload: { excerpt: input.body.slice(0, 140) },
+      actorType,
+      actorId,
     }),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.created", { noteId: id, contactId, sessionId: input.sessionId ?? null })),
+    ctx.db.query
+      .insert(schema.outbox)
+      .values(ctx.outbox.event("note.created", { noteId: id, contactId, sessionId: input.sessionId ?? null })),
   ] as const);
   return note!;
 }
@@ -67,7 +78,9 @@ export async function updateNote(ctx: ServiceContext, id: string, input: z.infer
       .set({ ...input, updatedAt: sql`now()` })
       .where(inScope(schema.notes, ctx.principal, eq(schema.notes.id, id)))
       .returning(),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.updated", { noteId: id, contactId: note.contactId, fields: Object.keys(input) })),
+    ctx.db.query
+      .insert(schema.outbox)
+      .values(ctx.outbox.event("note.updated", { noteId: id, contactId: note.contactId, fields: Object.keys(input) })),
   ] as const);
   return requireFound(row, "Note", id);
 }

@@ -49,7 +49,8 @@ export const updateNoteVerb = defineVerb({
   summary: "Edit a note (its author, a manager or an admin)",
   permission: "notes:write",
   input: NoteFields.extend({ noteId }),
-  rules: ({ noteId: _, ...fields }) => (Object.values(fields).some((v) => v !== undefined) ? [] : [{ path: "", message: "give at least one field to change" }]),
+  rules: ({ noteId: _, ...fields }) =>
+    Object.values(fields).some((v) => v !== undefined) ? [] : [{ path: "", message: "give at least one field to change" }],
   output: Note,
   emits: ["note.updated"],
   run: (ctx, { noteId, ...fields }) => updateNote(ctx, noteId, fields),

@@ -4,14 +4,17 @@ import { schema } from "../../db";
 import { stageKindEnum } from "../../db/schema/enums";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import type { ServiceContext } from "../context";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
+import type { ServiceContext } from "../context";
 import { findScoped, requireFound } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
 const StageInput = z.object({
   name: z.string().trim().min(1).max(80),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e").nullish(),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e")
+    .nullish(),
   kind: z.enum(stageKindEnum.enumValues).default("open"),
 });
 export const StageCreateInput = StageInput.extend({ position: z.number().int().min(0).optional() });
@@ -29,7 +32,11 @@ const s = schema.stages;
 
 export async function listPipelines(ctx: ServiceContext) {
   const [pipelines, stages] = await ctx.db.batch([
-    ctx.db.query.select().from(p).where(inScope(p, ctx.principal, isNull(p.archivedAt))).orderBy(asc(p.position), asc(p.id)),
+    ctx.db.query
+      .select()
+      .from(p)
+      .where(inScope(p, ctx.principal, isNull(p.archivedAt)))
+      .orderBy(asc(p.position), asc(p.id)),
     ctx.db.query.select().from(s).where(inScope(s, ctx.principal)).orderBy(asc(s.position), asc(s.id)),
   ] as const);
   return pipelines.map((pl) => ({ ...pl, stages: stages.filter((st) => st.pipelineId === pl.id) }));
@@ -37,8 +44,15 @@ export async function listPipelines(ctx: ServiceContext) {
 
 export async function getPipeline(ctx: ServiceContext, id: string) {
   const [pipelines, stages] = await ctx.db.batch([
-    ctx.db.query.select().from(p).where(inScope(p, ctx.principal, eq(p.id, id), isNull(p.archivedAt))),
-    ctx.db.query.select().from(s).where(inScope(s, ctx.principal, eq(s.pipelineId, id))).orderBy(asc(s.position), asc(s.id)),
+    ctx.db.query
+      .select()
+      .from(p)
+      .where(inScope(p, ctx.principal, eq(p.id, id), isNull(p.archivedAt))),
+    ctx.db.query
+      .select()
+      .from(s)
+      .where(inScope(s, ctx.principal, eq(s.pipelineId, id)))
+      .orderBy(asc(s.position), asc(s.id)),
   ] as const);
   return { ...requireFound(pipelines[0], "Pipeline", id), stages };
 }
@@ -47,9 +61,17 @@ export async function createPipeline(ctx: ServiceContext, input: z.infer<typeof 
   const id = uuidv7();
   const scope = scopeValues(ctx.principal);
   const [[pipeline], stages] = await ctx.db.batch([
-    ctx.db.query.insert(p).values({ id, ...scope, name: input.name, description: input.description }).returning(),
+    ctx.db.query
+      .insert(p)
+      .values({ id, ...scope, name: input.name, description: input.description })
+      .returning(),
     ...(input.stages.length
-      ? [ctx.db.query.insert(s).values(input.stages.map((st, i) => ({ ...scope, pipelineId: id, ...st, position: i }))).returning()]
+      ? [
+          ctx.db.query
+            .insert(s)
+            .values(input.stages.map((st, i) => ({ ...scope, pipelineId: id, ...st, position: i })))
+            .returning(),
+        ]
       : []),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.created", { pipelineId: id, name: input.name })),
   ] as const);
@@ -59,7 +81,10 @@ export async function createPipeline(ctx: ServiceContext, input: z.infer<typeof 
 export async function updatePipeline(ctx: ServiceContext, id: string, input: z.infer<typeof PipelineUpdateInput>) {
   await findScoped(ctx, p, id, "Pipeline", isNull(p.archivedAt));
   await ctx.db.batch([
-    ctx.db.query.update(p).set({ ...input, updatedAt: new Date() }).where(inScope(p, ctx.principal, eq(p.id, id))),
+    ctx.db.query
+      .update(p)
+      .set({ ...input, updatedAt: new Date() })
+      .where(inScope(p, ctx.principal, eq(p.id, id))),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.updated", { pipelineId: id, fields: Object.keys(input) })),
   ]);
   return getPipeline(ctx, id);
@@ -69,7 +94,10 @@ export async function updatePipeline(ctx: ServiceContext, id: string, input: z.i
 export async function archivePipeline(ctx: ServiceContext, id: string) {
   await findScoped(ctx, p, id, "Pipeline", isNull(p.archivedAt));
   await ctx.db.batch([
-    ctx.db.query.update(p).set({ archivedAt: new Date() }).where(inScope(p, ctx.principal, eq(p.id, id))),
+    ctx.db.query
+      .update(p)
+      .set({ archivedAt: new Date() })
+      .where(inScope(p, ctx.principal, eq(p.id, id))),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.deleted", { pipelineId: id })),
   ]);
 }
@@ -97,12 +125,24 @@ async function loadStage(ctx: ServiceContext, stageId: string, pipelineId?: stri
 export async function addStage(ctx: ServiceContext, pipelineId: string, input: z.infer<typeof StageCreateInput>) {
   return ctx.db.transaction(async (tx) => {
     // The row lock serialises concurrent inserts, so positions stay a gapless sequence.
-    const [pipeline] = await tx.select({ id: p.id, archivedAt: p.archivedAt }).from(p).where(inScope(p, ctx.principal, eq(p.id, pipelineId))).for("update");
+    const [pipeline] = await tx
+      .select({ id: p.id, archivedAt: p.archivedAt })
+      .from(p)
+      .where(inScope(p, ctx.principal, eq(p.id, pipelineId)))
+      .for("update");
     assertOpen(requireFound(pipeline, "Pipeline", pipelineId));
-    const [{ count }] = (await tx.select({ count: sql<number>`count(*)::int` }).from(s).where(eq(s.pipelineId, pipelineId))) as [{ count: number }];
+    const [{ count }] = (await tx.select({ count: sql<number>`count(*)::int` }).from(s).where(eq(s.pipelineId, pipelineId))) as [
+      { count: number },
+    ];
     const position = Math.min(input.position ?? count, count);
-    await tx.update(s).set({ position: sql`${s.position} + 1` }).where(and(eq(s.pipelineId, pipelineId), sql`${s.position} >= ${position}`));
-    const [row] = await tx.insert(s).values({ ...scopeValues(ctx.principal), pipelineId, ...input, position }).returning();
+    await tx
+      .update(s)
+      .set({ position: sql`${s.position} + 1` })
+      .where(and(eq(s.pipelineId, pipelineId), sql`${s.position} >= ${position}`));
+    const [row] = await tx
+      .insert(s)
+      .values({ ...scopeValues(ctx.principal), pipelineId, ...input, position })
+      .returning();
     await tx.insert(schema.outbox).values(ctx.outbox.event("stage.created", { pipelineId, stageId: row!.id, name: row!.name, position }));
     return row!;
   });
@@ -111,7 +151,11 @@ export async function addStage(ctx: ServiceContext, pipelineId: string, input: z
 export async function updateStage(ctx: ServiceContext, pipelineId: string, stageId: string, input: z.infer<typeof StageUpdateInput>) {
   await loadStage(ctx, stageId, pipelineId);
   const [rows] = await ctx.db.batch([
-    ctx.db.query.update(s).set({ ...input, updatedAt: new Date() }).where(inScope(s, ctx.principal, eq(s.id, stageId))).returning(),
+    ctx.db.query
+      .update(s)
+      .set({ ...input, updatedAt: new Date() })
+      .where(inScope(s, ctx.principal, eq(s.id, stageId)))
+      .returning(),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("stage.updated", { pipelineId, stageId, fields: Object.keys(input) })),
   ] as const);
   return requireFound(rows[0], "Stage", stageId);
@@ -129,18 +173,31 @@ export async function deleteStage(ctx: ServiceContext, pipelineId: string, stage
 /** Reorders all stages of a pipeline; the list must name each stage exactly once. */
 export async function reorderStages(ctx: ServiceContext, pipelineId: string, stageIds: string[]) {
   const [pipelines, stages] = await ctx.db.batch([
-    ctx.db.query.select().from(p).where(inScope(p, ctx.principal, eq(p.id, pipelineId))),
-    ctx.db.query.select().from(s).where(inScope(s, ctx.principal, eq(s.pipelineId, pipelineId))),
+    ctx.db.query
+      .select()
+      .from(p)
+      .where(inScope(p, ctx.principal, eq(p.id, pipelineId))),
+    ctx.db.query
+      .select()
+      .from(s)
+      .where(inScope(s, ctx.principal, eq(s.pipelineId, pipelineId))),
   ] as const);
   const pipeline = requireFound(pipelines[0], "Pipeline", pipelineId);
   assertOpen(pipeline);
   const byId = new Map(stages.map((st) => [st.id, st]));
   if (stageIds.length !== byId.size || new Set(stageIds).size !== stageIds.length || !stageIds.every((id) => byId.has(id))) {
-    throw new AppError("unprocessable", "stageIds must list every stage of the pipeline exactly once", [{ path: "stageIds", message: "not a permutation of the pipeline's stages" }]);
+    throw new AppError("unprocessable", "stageIds must list every stage of the pipeline exactly once", [
+      { path: "stageIds", message: "not a permutation of the pipeline's stages" },
+    ]);
   }
   await ctx.db.batch([
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("stages.reordered", { pipelineId, stageIds })),
-    ...stageIds.map((id, position) => ctx.db.query.update(s).set({ position }).where(inScope(s, ctx.principal, eq(s.id, id)))),
+    ...stageIds.map((id, position) =>
+      ctx.db.query
+        .update(s)
+        .set({ position })
+        .where(inScope(s, ctx.principal, eq(s.id, id))),
+    ),
   ]);
   return { ...pipeline, stages: stageIds.map((id, position) => ({ ...byId.get(id)!, position })) };
 }
@@ -171,10 +228,21 @@ export async function moveContactToStage(ctx: ServiceContext, contactId: string,
         target: [schema.contactStages.contactId, schema.contactStages.pipelineId],
         set: { stageId: stage.id, enteredAt: new Date() },
       });
-    const change = { contactId, pipelineId: stage.pipelineId, fromStageId: previous?.stageId ?? null, toStageId: stage.id, reason: input.reason ?? null };
+    const change = {
+      contactId,
+      pipelineId: stage.pipelineId,
+      fromStageId: previous?.stageId ?? null,
+      toStageId: stage.id,
+      reason: input.reason ?? null,
+    };
     await tx.insert(schema.contactStageHistory).values({ ...scope, ...change, ...actor });
     await tx.insert(schema.contactEvents).values({
-      ...scope, contactId, type: "pipeline.stage_changed", title: `Moved to “${stage.name}”`, payload: change, ...actor,
+      ...scope,
+      contactId,
+      type: "pipeline.stage_changed",
+      title: `Moved to “${stage.name}”`,
+      payload: change,
+      ...actor,
     });
     await tx.insert(schema.outbox).values(ctx.outbox.event("pipeline.stage_changed", change));
     return { contactId, pipelineId: stage.pipelineId, stageId: stage.id, changed: true };

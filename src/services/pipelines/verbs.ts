@@ -3,8 +3,23 @@ import { actorTypeEnum, stageKindEnum } from "../../db/schema/enums";
 import { nothing, nullableTimestamp, timestamp } from "../shared/output";
 import { defineVerb } from "../verbs/define";
 import {
-  addStage, archivePipeline, createPipeline, deleteStage, getPipeline, listPipelines, MoveContactInput, moveContactToStage,
-  PipelineInput, PipelineUpdateInput, reorderStages, stageHistory, StageCreateInput, StageOrderInput, StageUpdateInput, updatePipeline, updateStage,
+  addStage,
+  archivePipeline,
+  createPipeline,
+  deleteStage,
+  getPipeline,
+  listPipelines,
+  MoveContactInput,
+  moveContactToStage,
+  PipelineInput,
+  PipelineUpdateInput,
+  reorderStages,
+  StageCreateInput,
+  StageOrderInput,
+  StageUpdateInput,
+  stageHistory,
+  updatePipeline,
+  updateStage,
 } from "./index";
 
 const scoped = { id: z.string(), tenantId: z.string(), projectId: z.string() };

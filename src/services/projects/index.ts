@@ -7,10 +7,20 @@ import type { ServiceContext } from "../context";
 
 export const ProjectInput = z.object({
   name: z.string().trim().min(1).max(120),
-  slug: z.string().trim().min(1).max(60).regex(/^[a-z0-9-]+$/, "lowercase letters, digits and - only"),
+  slug: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .regex(/^[a-z0-9-]+$/, "lowercase letters, digits and - only"),
 });
 export const ProjectSettings = z.object({
-  sessionTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  sessionTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
   messageGroupWindowSeconds: z.number().int().min(5).max(3600).optional(),
 });
 export const ProjectSettingsInput = z.object({
@@ -22,7 +32,10 @@ export const ProjectSettingsInput = z.object({
 export async function listProjects(ctx: ServiceContext) {
   const p = ctx.principal;
   if (p.actor.type === "api_key") {
-    return ctx.db.query.select().from(schema.projects).where(and(eq(schema.projects.tenantId, p.tenantId), eq(schema.projects.id, p.projectId)));
+    return ctx.db.query
+      .select()
+      .from(schema.projects)
+      .where(and(eq(schema.projects.tenantId, p.tenantId), eq(schema.projects.id, p.projectId)));
   }
   const rows = await ctx.db.query
     .select({ project: schema.projects, role: schema.memberships.role })
@@ -50,10 +63,18 @@ export async function createProject(ctx: ServiceContext, input: z.infer<typeof P
   const id = uuidv7();
   const tenantId = ctx.principal.tenantId;
   const creator = ctx.principal.actor.type === "user" ? ctx.principal.actor.id : null;
-  const event = { ...ctx.outbox.event("project.created", { projectId: id, name: input.name, slug: input.slug, adminUserId: creator }), projectId: id };
+  const event = {
+    ...ctx.outbox.event("project.created", { projectId: id, name: input.name, slug: input.slug, adminUserId: creator }),
+    projectId: id,
+  };
   const [[project]] = await ctx.db.batch([
-    ctx.db.query.insert(schema.projects).values({ id, tenantId, ...input }).returning(),
-    ...(creator ? [ctx.db.query.insert(schema.memberships).values({ tenantId, projectId: id, userId: creator, role: "admin" as const })] : []),
+    ctx.db.query
+      .insert(schema.projects)
+      .values({ id, tenantId, ...input })
+      .returning(),
+    ...(creator
+      ? [ctx.db.query.insert(schema.memberships).values({ tenantId, projectId: id, userId: creator, role: "admin" as const })]
+      : []),
     ctx.db.query.insert(schema.outbox).values(event),
   ] as const);
   return project!;

@@ -1,10 +1,25 @@
 import { z } from "zod";
+import { MemberRole } from "../members/index";
 import { resource, timestamp } from "../shared/output";
 import { defineVerb } from "../verbs/define";
-import { MemberRole } from "../members/index";
-import { createProject, currentProject, listProjects, ProjectInput, ProjectSettings, ProjectSettingsInput, updateCurrentProject } from "./index";
+import {
+  createProject,
+  currentProject,
+  listProjects,
+  ProjectInput,
+  ProjectSettings,
+  ProjectSettingsInput,
+  updateCurrentProject,
+} from "./index";
 
-const projectFields = { tenantId: z.string(), name: z.string(), slug: z.string(), settings: ProjectSettings, createdAt: timestamp, updatedAt: timestamp };
+const projectFields = {
+  tenantId: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  settings: ProjectSettings,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+};
 const Project = resource("Project", projectFields);
 const ProjectEntry = resource("ProjectEntry", {
   ...projectFields,

@@ -29,11 +29,20 @@ export async function findOrOpenSession(
     }
     const [opened] = await tx
       .insert(s)
-      .values({ ...scope, contactId: input.contactId, channelId: input.channelId, timeoutMinutes: input.timeoutMinutes, startedAt: input.at, lastActivityAt: input.at })
+      .values({
+        ...scope,
+        contactId: input.contactId,
+        channelId: input.channelId,
+        timeoutMinutes: input.timeoutMinutes,
+        startedAt: input.at,
+        lastActivityAt: input.at,
+      })
       .onConflictDoNothing({ target: [s.contactId, s.channelId], where: sql`status = 'active'` })
       .returning();
     if (opened) {
-      await tx.insert(schema.outbox).values(outbox.event("session.created", { sessionId: opened.id, contactId: opened.contactId, channelId: opened.channelId }));
+      await tx
+        .insert(schema.outbox)
+        .values(outbox.event("session.created", { sessionId: opened.id, contactId: opened.contactId, channelId: opened.channelId }));
       return { session: opened, opened: true };
     }
   }

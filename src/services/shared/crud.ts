@@ -3,8 +3,8 @@ import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
-import type { Topic } from "../../outbox/events";
 import { decodeCursor, toPage } from "../../lib/pagination";
+import type { Topic } from "../../outbox/events";
 import type { ServiceContext } from "../context";
 import { inScope, type ScopedTable } from "./scope";
 

@@ -2,16 +2,19 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { uuidv7 } from "../../lib/ids";
+import { authorize } from "../auth/permissions";
+import { assertCanWorkContact, loadContact } from "../contacts/access";
 import type { ServiceContext } from "../context";
 import { deleteScoped, findScoped, requireFound, updateScoped } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
-import { authorize } from "../auth/permissions";
-import { assertCanWorkContact, loadContact } from "../contacts/access";
 import { withTransaction } from "../shared/transaction";
 
 export const TagInput = z.object({
   name: z.string().trim().min(1).max(60),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e").nullish(),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e")
+    .nullish(),
 });
 
 export const listTags = (ctx: ServiceContext) =>
@@ -20,7 +23,10 @@ export const listTags = (ctx: ServiceContext) =>
 export async function createTag(ctx: ServiceContext, input: z.infer<typeof TagInput>) {
   const id = uuidv7();
   const [[row]] = await ctx.db.batch([
-    ctx.db.query.insert(schema.tags).values({ id, ...scopeValues(ctx.principal), ...input }).returning(),
+    ctx.db.query
+      .insert(schema.tags)
+      .values({ id, ...scopeValues(ctx.principal), ...input })
+      .returning(),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("tag.created", { tagId: id, name: input.name })),
   ] as const);
   return row!;
@@ -30,7 +36,8 @@ export async function updateTag(ctx: ServiceContext, id: string, input: Partial<
   return updateScoped(ctx, schema.tags, id, "Tag", input, { topic: "tag.updated", idKey: "tagId" });
 }
 
-export const deleteTag = (ctx: ServiceContext, id: string) => deleteScoped(ctx, schema.tags, id, "Tag", { topic: "tag.deleted", idKey: "tagId" });
+export const deleteTag = (ctx: ServiceContext, id: string) =>
+  deleteScoped(ctx, schema.tags, id, "Tag", { topic: "tag.deleted", idKey: "tagId" });
 
 /** Attaching twice is a no-op (no second timeline row, no second event). */
 export async function attachTag(ctx: ServiceContext, contactId: string, tagId: string) {
@@ -46,7 +53,12 @@ export async function attachTag(ctx: ServiceContext, contactId: string, tagId: s
       .returning({ tagId: schema.contactTags.tagId });
     if (!inserted.length) return;
     await tx.insert(schema.contactEvents).values({
-      ...scope, contactId, type: "tag.added", title: `Tag “${tag.name}” added`, payload: { tagId, name: tag.name }, ...actorValues(ctx.principal),
+      ...scope,
+      contactId,
+      type: "tag.added",
+      title: `Tag “${tag.name}” added`,
+      payload: { tagId, name: tag.name },
+      ...actorValues(ctx.principal),
     });
     await tx.insert(schema.outbox).values(ctx.outbox.event("tag.added", { contactId, tagId, name: tag.name }));
   });
@@ -60,10 +72,14 @@ export async function detachTag(ctx: ServiceContext, contactId: string, tagId: s
   await ctx.db.transaction(async (tx) => {
     const removed = await tx
       .delete(schema.contactTags)
-      .where(inScope(schema.contactTags, ctx.principal, and(eq(schema.contactTags.contactId, contactId), eq(schema.contactTags.tagId, tagId))))
+      .where(
+        inScope(schema.contactTags, ctx.principal, and(eq(schema.contactTags.contactId, contactId), eq(schema.contactTags.tagId, tagId))),
+      )
       .returning({ tagId: schema.contactTags.tagId });
     requireFound(removed[0], "Tag on contact", tagId);
-    await tx.insert(schema.contactEvents).values({ ...scope, contactId, type: "tag.removed", title: "Tag removed", payload: { tagId }, ...actorValues(ctx.principal) });
+    await tx
+      .insert(schema.contactEvents)
+      .values({ ...scope, contactId, type: "tag.removed", title: "Tag removed", payload: { tagId }, ...actorValues(ctx.principal) });
     await tx.insert(schema.outbox).values(ctx.outbox.event("tag.removed", { contactId, tagId }));
   });
 }

@@ -21,8 +21,14 @@ export async function provisionTenant(db: Database, input: ProvisionTenantInput)
   const role: Role = "admin";
   const passwordHash = await hashPassword(input.admin.password);
   const [[tenant], [project], [user]] = await db.batch([
-    db.query.insert(schema.tenants).values({ id: tenantId, ...input.tenant }).returning(),
-    db.query.insert(schema.projects).values({ id: projectId, tenantId, ...input.project }).returning(),
+    db.query
+      .insert(schema.tenants)
+      .values({ id: tenantId, ...input.tenant })
+      .returning(),
+    db.query
+      .insert(schema.projects)
+      .values({ id: projectId, tenantId, ...input.project })
+      .returning(),
     db.query
       .insert(schema.users)
       .values({ id: userId, email: input.admin.email.toLowerCase(), name: input.admin.name, passwordHash })

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { AppError } from "../../lib/errors";
 import type { Topic } from "../../outbox/events";
 import { authorize, type Permission } from "../auth/permissions";
@@ -35,7 +35,6 @@ export interface VerbSpec<I extends z.ZodObject, O extends z.ZodType> {
 }
 
 export type Verb<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> = VerbSpec<I, O> & { readonly kind: "verb" };
-// biome-ignore lint/suspicious/noExplicitAny: a registry holds verbs of every input and output type
 export type AnyVerb = Verb<any, any>;
 
 export const defineVerb = <I extends z.ZodObject, O extends z.ZodType>(spec: VerbSpec<I, O>): Verb<I, O> => ({ ...spec, kind: "verb" });
@@ -49,7 +48,11 @@ export function invalid(context: string, issues: { path: PropertyKey[] | string;
     message: i.message,
     ...(i.code ? { code: i.code } : {}),
   }));
-  return new AppError("invalid_request", `Invalid ${context}: ${details.map((d) => `${d.path || "(root)"}: ${d.message}`).join("; ")}`, details);
+  return new AppError(
+    "invalid_request",
+    `Invalid ${context}: ${details.map((d) => `${d.path || "(root)"}: ${d.message}`).join("; ")}`,
+    details,
+  );
 }
 
 /** Parses raw input with the verb's schema and rules; the same failure on every transport. */

@@ -17,7 +17,25 @@ import * as tags from "../tags/verbs";
 import * as timeline from "../timeline/verbs";
 import type { AnyVerb } from "./define";
 
-const modules = [agents, analytics, apiKeys, channels, contacts, deadLetters, leads, lists, members, messageGroups, messages, notes, pipelines, projects, sessions, tags, timeline];
+const modules = [
+  agents,
+  analytics,
+  apiKeys,
+  channels,
+  contacts,
+  deadLetters,
+  leads,
+  lists,
+  members,
+  messageGroups,
+  messages,
+  notes,
+  pipelines,
+  projects,
+  sessions,
+  tags,
+  timeline,
+];
 
 /** Every verb of the CRM, collected from the domains' `verbs.ts` modules (tests walk it; nothing is listed twice). */
 export const verbs: AnyVerb[] = modules.flatMap((m) => Object.values(m).filter((v): v is AnyVerb => (v as AnyVerb)?.kind === "verb"));

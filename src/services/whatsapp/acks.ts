@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
 import type { WebhookChannel } from "./channel-lookup";
 
 /** WAHA ack values → message status. 0 (PENDING) says nothing new. */
@@ -10,7 +10,13 @@ const ACK_STATUS: Record<number, "failed" | "sent" | "delivered" | "read" | "pla
   3: "read",
   4: "played",
 };
-const ACK_TOPIC = { failed: "message.failed", sent: "message.sent", delivered: "message.delivered", read: "message.read", played: "message.read" } as const;
+const ACK_TOPIC = {
+  failed: "message.failed",
+  sent: "message.sent",
+  delivered: "message.delivered",
+  read: "message.read",
+  played: "message.read",
+} as const;
 
 /**
  * Applies an ack so that status only moves forward (acks arrive out of order and, in groups, once per participant):
@@ -24,7 +30,9 @@ export async function applyAck(
 ): Promise<{ outcome: "updated" | "stale" | "parked" | "ignored"; outboxIds: string[] }> {
   const status = ACK_STATUS[ack.ack];
   if (!status) return { outcome: "ignored", outboxIds: [] };
-  const { rows } = await db.query.execute<{ outbox_id: string | null; matched: boolean }>(ackStatement(channel, ack.id, status, ack.participant ?? null));
+  const { rows } = await db.query.execute<{ outbox_id: string | null; matched: boolean }>(
+    ackStatement(channel, ack.id, status, ack.participant ?? null),
+  );
   const row = rows[0];
   if (row?.outbox_id) return { outcome: "updated", outboxIds: [row.outbox_id] };
   if (row?.matched) return { outcome: "stale", outboxIds: [] };
@@ -40,7 +48,11 @@ export async function applyAck(
 }
 
 /** Applies parked acks once an outbound message has its WhatsApp id. */
-export async function applyParkedAcks(db: Database, channel: Pick<WebhookChannel, "id" | "tenantId" | "projectId">, channelMessageId: string) {
+export async function applyParkedAcks(
+  db: Database,
+  channel: Pick<WebhookChannel, "id" | "tenantId" | "projectId">,
+  channelMessageId: string,
+) {
   const parked = await db.query.execute<{ ack: number; participant: string | null }>(sql`
     delete from pending_message_acks where channel_id = ${channel.id} and channel_message_id = ${channelMessageId}
     returning ack, participant`);
@@ -52,7 +64,12 @@ export async function applyParkedAcks(db: Database, channel: Pick<WebhookChannel
   return outboxIds;
 }
 
-function ackStatement(channel: Pick<WebhookChannel, "id" | "tenantId" | "projectId">, channelMessageId: string, status: string, participant: string | null) {
+function ackStatement(
+  channel: Pick<WebhookChannel, "id" | "tenantId" | "projectId">,
+  channelMessageId: string,
+  status: string,
+  participant: string | null,
+) {
   const order = sql`array['queued','sent','delivered','read','played']::message_status[]`;
   const topic = ACK_TOPIC[status as keyof typeof ACK_TOPIC];
   return sql`

@@ -10,7 +10,14 @@ type Result = { outcome: "updated" | "unknown_message" | "unchanged"; outboxIds:
  * Edits, revokes and reactions change an existing message and emit an event, in one statement each.
  * A change to a message we never stored is acknowledged and reported as unknown (nothing to attach it to).
  */
-async function changeMessage(db: Database, channel: Channel, channelMessageId: string, topic: string, set: ReturnType<typeof sql>, extra: ReturnType<typeof sql>): Promise<Result> {
+async function changeMessage(
+  db: Database,
+  channel: Channel,
+  channelMessageId: string,
+  topic: string,
+  set: ReturnType<typeof sql>,
+  extra: ReturnType<typeof sql>,
+): Promise<Result> {
   const { rows } = await db.query.execute<{ outbox_id: string | null; matched: boolean }>(sql`
     with target as (
       select id from messages where channel_id = ${channel.id} and channel_message_id = ${channelMessageId}
@@ -32,7 +39,10 @@ async function changeMessage(db: Database, channel: Channel, channelMessageId: s
 /** Keeps previous versions in metadata.edits so an agent can see what the customer changed. */
 export const applyEdit = (db: Database, channel: Channel, p: { editedMessageId: string; body?: string | null }) =>
   changeMessage(
-    db, channel, p.editedMessageId, "message.edited",
+    db,
+    channel,
+    p.editedMessageId,
+    "message.edited",
     sql`body = ${p.body ?? null}, edited_at = now(),
         metadata = jsonb_set(m.metadata, '{edits}', coalesce(m.metadata->'edits', '[]'::jsonb) || jsonb_build_array(jsonb_build_object('body', m.body, 'replacedAt', now())))`,
     sql`jsonb_build_object('body', ${p.body ?? null}::text)`,
@@ -43,12 +53,23 @@ export const applyRevoke = (db: Database, channel: Channel, p: { revokedMessageI
   changeMessage(db, channel, p.revokedMessageId, "message.revoked", sql`revoked_at = coalesce(m.revoked_at, now())`, sql`'{}'::jsonb`);
 
 /** One reaction per reactor; an empty text removes it. */
-export function applyReaction(db: Database, channel: Channel, p: { from?: string | null; participant?: string | null; fromMe?: boolean | null; reaction: { text: string; messageId: string } }) {
+export function applyReaction(
+  db: Database,
+  channel: Channel,
+  p: { from?: string | null; participant?: string | null; fromMe?: boolean | null; reaction: { text: string; messageId: string } },
+) {
   const reactor = p.fromMe ? "me" : normalizeChatId(p.participant || p.from || "unknown");
   const set = p.reaction.text
     ? sql`reactions = m.reactions || jsonb_build_object(${reactor}::text, ${p.reaction.text}::text)`
     : sql`reactions = m.reactions - ${reactor}::text`;
-  return changeMessage(db, channel, p.reaction.messageId, "message.reaction", set, sql`jsonb_build_object('reactor', ${reactor}::text, 'reaction', ${p.reaction.text}::text)`);
+  return changeMessage(
+    db,
+    channel,
+    p.reaction.messageId,
+    "message.reaction",
+    set,
+    sql`jsonb_build_object('reactor', ${reactor}::text, 'reaction', ${p.reaction.text}::text)`,
+  );
 }
 
 const STATUSES = new Set(["STOPPED", "STARTING", "SCAN_QR_CODE", "WORKING", "FAILED", "PASSKEY_REQUIRED", "PASSKEY_CONFIRMATION_REQUIRED"]);

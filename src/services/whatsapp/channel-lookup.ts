@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
 import { DEFAULT_SESSION_TIMEOUT_MINUTES } from "../sessions/open";
 
 export interface WebhookChannel {
@@ -31,9 +31,7 @@ export async function loadWebhookChannel(db: Database, channelId: string): Promi
     .from(schema.channels)
     .innerJoin(schema.projects, eq(schema.projects.id, schema.channels.projectId))
     .where(eq(schema.channels.id, channelId));
-  const value = row
-    ? { ...row, sessionTimeoutMinutes: row.settings.sessionTimeoutMinutes ?? DEFAULT_SESSION_TIMEOUT_MINUTES }
-    : null;
+  const value = row ? { ...row, sessionTimeoutMinutes: row.settings.sessionTimeoutMinutes ?? DEFAULT_SESSION_TIMEOUT_MINUTES } : null;
   if (cache.size > 1000) cache.clear();
   cache.set(channelId, { value, expires: Date.now() + CACHE_TTL_MS });
   return value;

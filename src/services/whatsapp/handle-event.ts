@@ -1,8 +1,16 @@
 import type { z } from "zod";
-import { schema, type Database } from "../../db";
+import { type Database, schema } from "../../db";
+import {
+  WahaAck,
+  WahaEdited,
+  type WahaEnvelope,
+  WahaMessage,
+  WahaReaction,
+  WahaRevoked,
+  WahaSessionStatus,
+} from "../../integrations/waha/payloads";
 import { AppError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
-import { WahaAck, WahaEdited, WahaMessage, WahaReaction, WahaRevoked, WahaSessionStatus, type WahaEnvelope } from "../../integrations/waha/payloads";
 import { applyAck } from "./acks";
 import { applyEdit, applyReaction, applyRevoke, applySessionStatus } from "./changes";
 import type { WebhookChannel } from "./channel-lookup";
@@ -31,7 +39,14 @@ function parse<T extends z.ZodType>(schemaOf: T, payload: unknown, event: string
 async function firstDelivery(db: Database, channel: WebhookChannel, envelope: WahaEnvelope, outcome: string) {
   const rows = await db.query
     .insert(schema.processedWebhookEvents)
-    .values({ source: "waha", dedupeKey: `${channel.id}:${envelope.id}`, tenantId: channel.tenantId, projectId: channel.projectId, eventType: envelope.event, outcome })
+    .values({
+      source: "waha",
+      dedupeKey: `${channel.id}:${envelope.id}`,
+      tenantId: channel.tenantId,
+      projectId: channel.projectId,
+      eventType: envelope.event,
+      outcome,
+    })
     .onConflictDoNothing()
     .returning({ id: schema.processedWebhookEvents.id });
   return rows.length > 0;
@@ -43,7 +58,12 @@ export async function handleWahaEvent(db: Database, channel: WebhookChannel, env
   switch (envelope.event) {
     case "message":
     case "message.any": {
-      const r = await ingestMessage(db, channel, { eventId: envelope.id, event: envelope.event }, parse(WahaMessage, envelope.payload, envelope.event));
+      const r = await ingestMessage(
+        db,
+        channel,
+        { eventId: envelope.id, event: envelope.event },
+        parse(WahaMessage, envelope.payload, envelope.event),
+      );
       return { ...r, outboxIds: r.outcome === "created" ? r.outboxIds : [] };
     }
     case "message.ack":

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db";
-import { identifiersFor, isBroadcast, normalizeChatId, phoneOf, type Identifier } from "../../integrations/waha/chat-ids";
+import { type Identifier, identifiersFor, isBroadcast, normalizeChatId, phoneOf } from "../../integrations/waha/chat-ids";
 import type { WahaMessage } from "../../integrations/waha/payloads";
 import type { WebhookChannel } from "./channel-lookup";
 
@@ -61,7 +61,9 @@ export async function ingestMessage(
       },
     },
   };
-  const { rows } = await db.query.execute<{ r: Record<string, unknown> }>(sql`select ventros_ingest_message(${JSON.stringify(input)}::jsonb) as r`);
+  const { rows } = await db.query.execute<{ r: Record<string, unknown> }>(
+    sql`select ventros_ingest_message(${JSON.stringify(input)}::jsonb) as r`,
+  );
   const r = rows[0]!.r;
   if (r.outcome === "created") {
     return {
