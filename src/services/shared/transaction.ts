@@ -11,7 +11,8 @@ export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceCo
   return ctx.db.transaction((tx) => fn({ ...ctx, db: joinTransaction(ctx.db, tx) }));
 }
 
-function joinTransaction(outer: Database, tx: Transaction): Database {
+/** A database handle on which everything runs inside `tx` (exported for tests that wrap verbs in their own transaction). */
+export function joinTransaction(outer: Database, tx: Transaction): Database {
   return {
     query: tx as unknown as Executor,
     // Statements of a batch were built on `query`, i.e. on this transaction: running them in order keeps the
