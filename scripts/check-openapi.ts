@@ -20,5 +20,6 @@ if (!result.valid) {
   process.exit(1);
 }
 console.log(
-  `OpenAPI ${doc.openapi} document is valid: ${Object.keys(doc.paths).length} paths, ${operations} operations (validator ${validator.version})`,
+  `OpenAPI ${doc.openapi} document is valid: ${Object.keys(doc.paths).length} paths, ${operations} operations ` +
+    `(validator ${validator.version})`,
 );

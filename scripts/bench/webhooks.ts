@@ -88,7 +88,8 @@ export async function benchWebhooks(env: BenchEnv) {
   const client = new pg.Client({ connectionString: env.db.postgresUrl });
   await client.connect();
   const { rows } = await client.query<{ rows: number; distinct_ids: number }>(
-    `select count(*)::int as rows, count(distinct channel_message_id)::int as distinct_ids from messages where channel_id = $1 and body like 'mensagem %'`,
+    `select count(*)::int as rows, count(distinct channel_message_id)::int as distinct_ids from messages where channel_id = $1
+      and body like 'mensagem %'`,
     [channel.id],
   );
   await client.end();

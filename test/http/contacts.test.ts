@@ -133,7 +133,8 @@ describe("contacts API", () => {
     // A reference to another tenant's agent is refused, not silently linked.
     const [agent] = (
       await db.query.execute<{ id: string }>(sql`
-      insert into agents (id, tenant_id, project_id, kind, name) values (gen_random_uuid(), ${b.tenant.id}, ${b.project.id}, 'human', 'B agent') returning id`)
+      insert into agents (id, tenant_id, project_id, kind, name) values (gen_random_uuid(), ${b.tenant.id}, ${b.project.id}, 'human',
+        'B agent') returning id`)
     ).rows;
     expectError(
       await api(`/api/v1/contacts/${c.id}`, { token: a.keys.admin, method: "PATCH", body: { assignedAgentId: agent!.id } }),

@@ -73,7 +73,8 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
         async () =>
           (
             await db.query.execute<{ n: number }>(
-              sql`select count(*)::int as n from agent_executions where tenant_id = ${w.t.tenant.id} and status = 'error' and error_code = 'forbidden'`,
+              sql`select count(*)::int as n from agent_executions where tenant_id = ${w.t.tenant.id} and status = 'error'
+                and error_code = 'forbidden'`,
             )
           ).rows[0]!.n,
         { timeout: 5000 },
@@ -81,7 +82,8 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
       .toBe(mutations.length);
     const [row] = (
       await db.query.execute<any>(
-        sql`select * from agent_executions where tenant_id = ${w.t.tenant.id} and name = 'get_contact' and status = 'ok' order by created_at desc limit 1`,
+        sql`select * from agent_executions where tenant_id = ${w.t.tenant.id} and name = 'get_contact'
+          and status = 'ok' order by created_at desc limit 1`,
       )
     ).rows;
     expect(row).toMatchObject({ kind: "tool_call", actor_type: "api_key" });

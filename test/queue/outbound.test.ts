@@ -4,6 +4,9 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { OutboxMessage } from "../../src/outbox/events";
+import { createServiceContext } from "../../src/services/context";
+import { sendMessageVerb } from "../../src/services/messages/verbs";
+import { callVerb } from "../../src/services/verbs/define";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
@@ -33,6 +36,19 @@ async function consume(msg: { id: string; sessionId: string }, t: Actors, attemp
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
+}
+
+/**
+ * Queues a message through the send verb without handing its event to the live queue: the outbox row is marked
+ * published, so only `consume` below delivers it — the live consumer (or another file's outbox sweep) cannot race
+ * these tests, however slow the machine.
+ */
+async function queueOffline(t: Actors, input: Record<string, unknown>) {
+  const ctx = createServiceContext(db, { ...t.ctx.principal, role: "user" }, t.ctx.log);
+  const message = (await callVerb(sendMessageVerb, ctx, input)) as { id: string; sessionId: string };
+  const ids = ctx.outbox.takeWritten();
+  await db.query.execute(sql`update outbox set published_at = now() where id in ${sql.raw(`(${ids.map((id) => `'${id}'`).join(",")})`)}`);
+  return { status: 202, body: message };
 }
 
 describe("outbound WhatsApp through WAHA", () => {
@@ -74,15 +90,12 @@ describe("outbound WhatsApp through WAHA", () => {
 
   it("parses NOWEB and empty answers, sends media with the right endpoint", async () => {
     const noweb = await setup("NOWEB");
-    const img = await api("/api/v1/messages", {
-      token: t.keys.user,
-      body: {
-        contactId: noweb.contact.id,
-        channelId: noweb.channel.id,
-        contentType: "image",
-        text: "catálogo",
-        media: { url: "https://cdn.example.test/cat.jpg", mimetype: "image/jpeg", filename: "cat.jpg" },
-      },
+    const img = await queueOffline(t, {
+      contactId: noweb.contact.id,
+      channelId: noweb.channel.id,
+      contentType: "image",
+      text: "catálogo",
+      media: { url: "https://cdn.example.test/cat.jpg", mimetype: "image/jpeg", filename: "cat.jpg" },
     });
     expect((await consume(img.body, t, 1)).explicitAcks).toHaveLength(1);
     const sent = (await sentTo(noweb.session))[0]!;
@@ -94,14 +107,11 @@ describe("outbound WhatsApp through WAHA", () => {
     expect((await message(img.body.id)).channel_message_id).toBe(sent.messageId);
 
     const empty = await setup("WEBJS", { emptyResponse: true });
-    const voice = await api("/api/v1/messages", {
-      token: t.keys.user,
-      body: {
-        contactId: empty.contact.id,
-        channelId: empty.channel.id,
-        contentType: "voice",
-        media: { url: "https://cdn.example.test/v.ogg", mimetype: "audio/ogg" },
-      },
+    const voice = await queueOffline(t, {
+      contactId: empty.contact.id,
+      channelId: empty.channel.id,
+      contentType: "voice",
+      media: { url: "https://cdn.example.test/v.ogg", mimetype: "audio/ogg" },
     });
     await consume(voice.body, t, 1);
     expect((await sentTo(empty.session))[0]!.endpoint).toBe("sendVoice");
@@ -110,10 +120,7 @@ describe("outbound WhatsApp through WAHA", () => {
 
   it("retries transient failures with backoff and never sends twice", async () => {
     const { session, channel, contact } = await setup("WEBJS", { failNext: 2 });
-    const queued = await api("/api/v1/messages", {
-      token: t.keys.user,
-      body: { contactId: contact.id, channelId: channel.id, text: "retry me" },
-    });
+    const queued = await queueOffline(t, { contactId: contact.id, channelId: channel.id, text: "retry me" });
     const r1 = await consume(queued.body, t, 1);
     expect(r1.retryMessages).toHaveLength(1);
     expect(await message(queued.body.id)).toMatchObject({ status: "queued" });
@@ -132,20 +139,14 @@ describe("outbound WhatsApp through WAHA", () => {
   it("fails at once on a permanent error, and after the last attempt on transient ones", async () => {
     const wrongKey = await setup("WEBJS");
     await configureSandbox({ name: wrongKey.session, apiKey: "a-different-key" });
-    const q1 = await api("/api/v1/messages", {
-      token: t.keys.user,
-      body: { contactId: wrongKey.contact.id, channelId: wrongKey.channel.id, text: "x" },
-    });
+    const q1 = await queueOffline(t, { contactId: wrongKey.contact.id, channelId: wrongKey.channel.id, text: "x" });
     await consume(q1.body, t, 1);
     const failed = await message(q1.body.id);
     expect(failed.status).toBe("failed");
     expect(failed.error).toMatch(/401/);
 
     const flaky = await setup("WEBJS", { failNext: 100 });
-    const q2 = await api("/api/v1/messages", {
-      token: t.keys.user,
-      body: { contactId: flaky.contact.id, channelId: flaky.channel.id, text: "y" },
-    });
+    const q2 = await queueOffline(t, { contactId: flaky.contact.id, channelId: flaky.channel.id, text: "y" });
     await consume(q2.body, t, 6);
     expect(await message(q2.body.id)).toMatchObject({ status: "failed" });
     const { rows } = await db.query.execute<{ topic: string }>(
@@ -162,10 +163,7 @@ describe("outbound WhatsApp through WAHA", () => {
     expect(
       (await postWaha(channel, "message.ack", { id: full, from: `${phone}@c.us`, fromMe: true, ack: 2, ackName: "DEVICE" })).body.outcome,
     ).toBe("parked");
-    const queued = await api("/api/v1/messages", {
-      token: t.keys.user,
-      body: { contactId: contact.id, channelId: channel.id, text: "fast ack" },
-    });
+    const queued = await queueOffline(t, { contactId: contact.id, channelId: channel.id, text: "fast ack" });
     await consume(queued.body, t, 1);
     expect(await message(queued.body.id)).toMatchObject({ status: "delivered", channel_message_id: full });
   });

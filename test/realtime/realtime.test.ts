@@ -81,7 +81,8 @@ describe("realtime over WebSockets", () => {
         async () =>
           (
             await db.query.execute<{ n: number }>(
-              sql`select count(*)::int as n from processed_webhook_events where dedupe_key like ${"message.created:%"} and source = 'queue' and project_id = ${t.project.id}`,
+              sql`select count(*)::int as n from processed_webhook_events where dedupe_key like ${"message.created:%"}
+                and source = 'queue' and project_id = ${t.project.id}`,
             )
           ).rows[0]!.n,
         { timeout: 15_000 },
@@ -150,9 +151,11 @@ describe("realtime over WebSockets", () => {
       with o as (insert into outbox (id, topic, payload, created_at, published_at) values
         (gen_random_uuid(), 'contact.updated', '{}', now() - interval '8 days', now() - interval '8 days'),
         (gen_random_uuid(), 'contact.updated', '{}', now(), now()) returning id, published_at)
-      select (select id::text from o where published_at < now() - interval '1 day') as old, (select id::text from o where published_at >= now() - interval '1 day') as fresh`);
+      select (select id::text from o where published_at < now() - interval '1 day') as old, (select id::text from o
+        where published_at >= now() - interval '1 day') as fresh`);
     await db.query.execute(
-      sql`insert into processed_webhook_events (id, source, dedupe_key, event_type, created_at) values (gen_random_uuid(), 'test', ${`old-${rows[0]!.old}`}, 'x', now() - interval '15 days')`,
+      sql`insert into processed_webhook_events (id, source, dedupe_key, event_type, created_at) values (gen_random_uuid(), 'test',
+        ${`old-${rows[0]!.old}`}, 'x', now() - interval '15 days')`,
     );
     const ctx = createExecutionContext();
     await runScheduled(env, ctx);

@@ -36,13 +36,15 @@ export async function leadsCount(ctx: ServiceContext, input: z.infer<typeof Lead
   const { from, to } = range(input);
   const p = ctx.principal;
   if (input.pipelineId) await findScoped(ctx, schema.pipelines, input.pipelineId, "Pipeline");
-  const base = sql`c.tenant_id = ${p.tenantId} and c.project_id = ${p.projectId} and c.deleted_at is null and c.created_at >= ${from}::timestamptz and c.created_at < ${to}::timestamptz`;
+  const base = sql`c.tenant_id = ${p.tenantId} and c.project_id = ${p.projectId} and c.deleted_at is null
+    and c.created_at >= ${from}::timestamptz and c.created_at < ${to}::timestamptz`;
   const pipelineFilter = input.pipelineId ? sql`and cs.pipeline_id = ${input.pipelineId}` : sql``;
   let query: SQL;
   switch (input.groupBy) {
     case "stage":
       query = sql`select s.id as key, s.name as label, p.name as pipeline, count(*)::int as count
-        from contacts c join contact_stages cs on cs.contact_id = c.id join stages s on s.id = cs.stage_id join pipelines p on p.id = cs.pipeline_id
+        from contacts c join contact_stages cs on cs.contact_id = c.id join stages s on s.id = cs.stage_id
+          join pipelines p on p.id = cs.pipeline_id
         where ${base} ${pipelineFilter} group by s.id, s.name, p.name, s.position order by p.name, s.position`;
       break;
     case "pipeline":
@@ -85,12 +87,14 @@ function agentStatsQuery(ctx: ServiceContext, from: string, to: string, agentIds
     from agents a
     left join lateral (
       select count(*)::int as messages_sent from messages m
-      where m.sent_by_agent_id = a.id and m.direction = 'outbound' and m.created_at >= ${from}::timestamptz and m.created_at < ${to}::timestamptz
+      where m.sent_by_agent_id = a.id and m.direction = 'outbound' and m.created_at >= ${from}::timestamptz
+        and m.created_at < ${to}::timestamptz
     ) m on true
     left join lateral (
       select count(*)::int as sessions_handled,
              round(avg(extract(epoch from (se.first_response_at - se.started_at))))::int as avg_first_response_seconds,
-             round(avg(extract(epoch from (se.ended_at - se.started_at))) filter (where se.status in ('ended', 'manually_closed')))::int as avg_resolution_seconds,
+             round(avg(extract(epoch from (se.ended_at - se.started_at))) filter (where se.status in ('ended',
+               'manually_closed')))::int as avg_resolution_seconds,
              (count(*) filter (where se.status in ('ended', 'manually_closed')))::int as sessions_resolved
       from sessions se where se.agent_id = a.id and se.started_at >= ${from}::timestamptz and se.started_at < ${to}::timestamptz
     ) s on true
@@ -145,10 +149,15 @@ export async function analyzeAgentMessages(ctx: ServiceContext, input: z.infer<t
       (select round(avg(length(body)))::int from mine where body is not null) as avg_length,
       (select count(distinct session_id)::int from mine) as sessions,
       (select round(avg(wait))::int from replies where wait is not null) as avg_reply_seconds,
-      (select round((percentile_cont(0.5) within group (order by wait))::numeric)::int from replies where wait is not null) as median_reply_seconds,
-      (select coalesce(jsonb_object_agg(content_type, n), '{}'::jsonb) from (select content_type::text, count(*)::int as n from mine group by 1) x) as by_content_type,
-      (select coalesce(jsonb_object_agg(status, n), '{}'::jsonb) from (select status::text, count(*)::int as n from mine group by 1) x) as by_status,
-      (select coalesce(jsonb_object_agg(h, n), '{}'::jsonb) from (select extract(hour from created_at)::int as h, count(*)::int as n from mine group by 1) x) as by_hour_utc,
-      (select coalesce(jsonb_agg(jsonb_build_object('day', d, 'count', n) order by d), '[]'::jsonb) from (select created_at::date::text as d, count(*)::int as n from mine group by 1) x) as by_day`);
+      (select round((percentile_cont(0.5) within group (order by wait))::numeric)::int from replies
+        where wait is not null) as median_reply_seconds,
+      (select coalesce(jsonb_object_agg(content_type, n), '{}'::jsonb) from (select content_type::text, count(*)::int as n
+        from mine group by 1) x) as by_content_type,
+      (select coalesce(jsonb_object_agg(status, n), '{}'::jsonb) from (select status::text, count(*)::int as n
+        from mine group by 1) x) as by_status,
+      (select coalesce(jsonb_object_agg(h, n), '{}'::jsonb) from (select extract(hour from created_at)::int as h,
+        count(*)::int as n from mine group by 1) x) as by_hour_utc,
+      (select coalesce(jsonb_agg(jsonb_build_object('day', d, 'count', n) order by d), '[]'::jsonb)
+        from (select created_at::date::text as d, count(*)::int as n from mine group by 1) x) as by_day`);
   return { agent: { id: agent.id, name: agent.name, kind: agent.kind }, from, to, ...rows[0] };
 }

@@ -27,15 +27,18 @@ export async function listContacts(ctx: ServiceContext, q: ContactListQuery) {
   // Membership filters are semi-joins scoped to the same project, so a foreign tag/list id matches nothing.
   if (q.tagId)
     filters.push(
-      sql`exists (select 1 from contact_tags ct where ct.contact_id = ${c.id} and ct.tag_id = ${q.tagId} and ct.project_id = ${ctx.principal.projectId})`,
+      sql`exists (select 1 from contact_tags ct where ct.contact_id = ${c.id} and ct.tag_id = ${q.tagId}
+        and ct.project_id = ${ctx.principal.projectId})`,
     );
   if (q.listId)
     filters.push(
-      sql`exists (select 1 from contact_list_members m where m.contact_id = ${c.id} and m.list_id = ${q.listId} and m.project_id = ${ctx.principal.projectId})`,
+      sql`exists (select 1 from contact_list_members m where m.contact_id = ${c.id} and m.list_id = ${q.listId}
+        and m.project_id = ${ctx.principal.projectId})`,
     );
   if (q.stageId)
     filters.push(
-      sql`exists (select 1 from contact_stages cs where cs.contact_id = ${c.id} and cs.stage_id = ${q.stageId} and cs.project_id = ${ctx.principal.projectId})`,
+      sql`exists (select 1 from contact_stages cs where cs.contact_id = ${c.id} and cs.stage_id = ${q.stageId}
+        and cs.project_id = ${ctx.principal.projectId})`,
     );
 
   const sortKey = SORT_KEYS[q.sort];

@@ -53,7 +53,8 @@ async function groupsOf(ctx: ServiceContext, sessionId: string, windowSeconds: n
       where m.session_id = ${sessionId} and m.tenant_id = ${ctx.principal.tenantId} and m.project_id = ${ctx.principal.projectId}
       window w as (order by coalesce(m.sent_at, m.created_at), m.id)
     ), marked as (
-      select *, case when prev_direction is distinct from 'inbound' or at - prev_at > make_interval(secs => ${windowSeconds}) then 1 else 0 end as starts
+      select *, case when prev_direction is distinct from 'inbound' or at - prev_at > make_interval(secs => ${windowSeconds})
+        then 1 else 0 end as starts
       from ordered where direction = 'inbound'
     ), numbered as (
       select *, sum(starts) over (order by at, id) as grp from marked

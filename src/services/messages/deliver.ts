@@ -26,7 +26,8 @@ export async function deliverMessage(
   const [claimed] = await ctx.db.query
     .update(m)
     .set({
-      metadata: sql`${m.metadata} || jsonb_build_object('sendingAt', now(), 'sendAttempts', coalesce((${m.metadata}->>'sendAttempts')::int, 0) + 1)`,
+      metadata: sql`${m.metadata} || jsonb_build_object('sendingAt', now(), 'sendAttempts',
+        coalesce((${m.metadata}->>'sendAttempts')::int, 0) + 1)`,
     })
     .where(
       inScope(

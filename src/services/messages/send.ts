@@ -63,7 +63,8 @@ export async function sendMessage(ctx: ServiceContext, input: SendMessageInput) 
         messageCount: sql`${schema.sessions.messageCount} + 1`,
         outboundCount: sql`${schema.sessions.outboundCount} + 1`,
         lastActivityAt: now,
-        firstResponseAt: sql`coalesce(${schema.sessions.firstResponseAt}, case when ${schema.sessions.inboundCount} > 0 then ${now.toISOString()}::timestamptz end)`,
+        firstResponseAt: sql`coalesce(${schema.sessions.firstResponseAt}, case when ${schema.sessions.inboundCount} > 0
+          then ${now.toISOString()}::timestamptz end)`,
         agentId: input.agentId ? input.agentId : sql`${schema.sessions.agentId}`,
         updatedAt: now,
       })
