@@ -22,6 +22,11 @@ export default defineConfig({
           LOG_LEVEL: "error",
           JWT_SECRET,
           STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
+          // Suites make hundreds of calls per key; the limiter's own test moves its tenant to the tiny plan.
+          RATE_LIMITS: JSON.stringify({
+            free: { key: 1_000_000, tenant: 1_000_000 },
+            test_tiny: { key: 3, tenant: 5, windowSeconds: 3600 },
+          }),
         },
       },
     })),

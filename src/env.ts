@@ -23,6 +23,8 @@ const configSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().min(10).optional(),
   /** Comma-separated origins allowed to call /mcp from a browser (server-to-server calls send no Origin). */
   MCP_ALLOWED_ORIGINS: z.string().optional(),
+  /** JSON overriding or adding per-plan request limits: {"pro": {"key": 600, "tenant": 3000, "windowSeconds": 60}}. */
+  RATE_LIMITS: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

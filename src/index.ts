@@ -3,6 +3,7 @@ import { runScheduled } from "./jobs/scheduled";
 import type { OutboxMessage } from "./outbox/events";
 import { consumeBatch } from "./queue/consumer";
 
+export { RateLimiter } from "./limits/rate-limiter";
 export { ProjectFeed } from "./realtime/project-feed";
 export { SessionRoom } from "./realtime/session-room";
 

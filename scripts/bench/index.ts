@@ -56,6 +56,8 @@ const worker = await startLocalWorker({
     NEON_HTTP_ENDPOINT: db.workerVars.NEON_HTTP_ENDPOINT,
     ENVIRONMENT: "development",
     LOG_LEVEL: "warn",
+    // The bench measures the stack, not the limiter's refusals.
+    RATE_LIMITS: JSON.stringify({ free: { key: 1_000_000, tenant: 1_000_000 } }),
   },
 });
 

@@ -22,7 +22,7 @@ const errorDescriptions = {
   409: "Conflicts with existing data (duplicate unique value, reused Idempotency-Key)",
   413: "Request body too large",
   422: "Valid JSON that breaks a business rule (unknown referenced resource, …)",
-  429: "Too many attempts; see Retry-After",
+  429: "Rate limit exceeded (per API key or user, and per tenant); see Retry-After and RateLimit",
 } as const;
 
 export type ErrorStatus = keyof typeof errorDescriptions;
@@ -34,7 +34,7 @@ export function errors(...statuses: ErrorStatus[]) {
   ) as { [K in ErrorStatus]: { description: string; content: { "application/json": { schema: typeof ErrorSchema } } } };
 }
 
-export const authErrors = () => errors(400, 401, 403, 404);
+export const authErrors = () => errors(400, 401, 403, 404, 429);
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { resolvePrincipal } from "../../services/auth/resolve";
 import { createServiceContext } from "../../services/context";
 import type { AppEnv } from "../context";
+import { enforceRateLimit } from "./rate-limit";
 
 /** Resolves the caller once per request; every service call below reads tenant/project/role from it. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
@@ -13,5 +14,6 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("principal", principal);
   c.set("log", c.var.log.child({ tenantId: principal.tenantId, projectId: principal.projectId, actor: principal.actor.id }));
   c.set("svc", createServiceContext(c.var.db, principal, c.var.log, c.var.config.PUBLIC_BASE_URL));
+  await enforceRateLimit(c);
   await next();
 });
