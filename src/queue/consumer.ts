@@ -81,8 +81,8 @@ async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
     try {
       await handler(body, { ...c, svc, attempts: message.attempts });
     } finally {
-      const written = svc.outbox.takeWritten();
-      if (written.length) c.ctx.waitUntil(publishOutbox(c.db, c.env.EVENTS, c.log, { ids: written }).catch(() => {}));
+      const written = svc.outbox.takePending();
+      if (written.length) c.ctx.waitUntil(publishOutbox(c.db, c.env.EVENTS, c.log, { events: written }).catch(() => {}));
     }
     await c.db.query
       .insert(schema.processedWebhookEvents)

@@ -1,27 +1,16 @@
 import type { Topic } from "../outbox/events";
+import { LIVE_TOPICS } from "../realtime/live";
 import { deliverMessage } from "../services/messages/deliver";
 import type { TopicHandler } from "./consumer";
 import { fanOut } from "./realtime-fanout";
 
 /** Topic → consumer. Each handler calls services; none holds business logic of its own. */
 export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
+  ...Object.fromEntries(LIVE_TOPICS.map((topic) => [topic, fanOut])),
   "message.queued": async (message, c) => {
     const messageId = String(message.payload.messageId);
     const result = await deliverMessage(c.svc, messageId, c.attempts);
     c.log.info("outbound delivery", { messageId, ...result, attempts: c.attempts });
     if (result.outcome === "retry") throw new Error(`send failed, will retry: ${result.error}`);
   },
-  "message.created": fanOut,
-  "message.sent": fanOut,
-  "message.delivered": fanOut,
-  "message.read": fanOut,
-  "message.failed": fanOut,
-  "message.edited": fanOut,
-  "message.revoked": fanOut,
-  "message.reaction": fanOut,
-  "session.created": fanOut,
-  "session.ended": fanOut,
-  "agent.response_generated": fanOut,
-  "channel.status_changed": fanOut,
-  "contact.assigned": fanOut,
 };

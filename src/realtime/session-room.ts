@@ -42,7 +42,8 @@ export class SessionRoom extends EventStream {
         // Shown here at once and published for every other consumer; the queue's copy carries the same outbox id,
         // so this room shows the event once.
         await this.publish("session.ended", { ...result.payload, topic: "session.ended" }, result.outbox_id);
-        await publishOutbox(db, this.env.EVENTS, log, { ids: [result.outbox_id] });
+        const row = { id: result.outbox_id, topic: "session.ended" as const, payload: result.payload, ...state };
+        await publishOutbox(db, this.env.EVENTS, log, { events: [{ id: row.id, row }] });
       }
     } finally {
       await db.close();

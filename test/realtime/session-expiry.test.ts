@@ -91,6 +91,28 @@ describe("session expiry, one rule for every path", () => {
     expect(await endedRecords(sessionId)).toEqual({ outbox: 1, timeline: 1, status: "expired" });
   });
 
+  it("a room whose session another path already expired shows session.ended once", async () => {
+    const { sessionId } = await openSession();
+    await idle(sessionId);
+    const stub = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(sessionId));
+    await stub.watch({ sessionId, tenantId: t.tenant.id, projectId: t.project.id }, Date.now() + 60_000);
+    const ctx = createExecutionContext();
+    await runScheduled(env, ctx); // the cron gets there first
+    await waitOnExecutionContext(ctx);
+    await runDurableObjectAlarm(stub); // then the room's alarm fires: nothing left to do
+    const [outbox] = (
+      await db.query.execute<{ id: string; payload: Record<string, unknown> }>(
+        sql`select id::text, payload from outbox where topic = 'session.ended' and payload->>'sessionId' = ${sessionId}`,
+      )
+    ).rows;
+    await stub.publish("session.ended", { ...outbox!.payload, topic: "session.ended" }, outbox!.id); // the queue's copy
+    const shown = await runInDurableObject(stub, async (_room, state) => [
+      ...(await state.storage.list<StreamEvent>({ prefix: "e:" })).values(),
+    ]);
+    expect(shown.filter((e) => e.topic === "session.ended").map((e) => e.id)).toEqual([outbox!.id]);
+    expect(await endedRecords(sessionId)).toEqual({ outbox: 1, timeline: 1, status: "expired" });
+  });
+
   it("an active session is left alone and reports when it will expire", async () => {
     const { sessionId } = await openSession();
     const stub = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(sessionId));

@@ -3,6 +3,7 @@ import { databaseFor, parseConfig } from "../../env";
 import { uuidv7 } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import { publishOutbox } from "../../outbox/publisher";
+import { pushAllLive } from "../../realtime/live";
 import { afterResponse } from "../after-response";
 import type { AppEnv } from "../context";
 
@@ -37,10 +38,13 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     }
   } finally {
     // Publish exactly the events this request committed, after the response; the cron sweep is the safety net.
-    const committed = [...(c.var.svc?.outbox.takeWritten() ?? []), ...c.var.committedEvents];
+    // Conversation events reach the WebSocket rooms first, without waiting for the queue's batch window.
+    const committed = [...(c.var.svc?.outbox.takePending() ?? []), ...c.var.committedEvents.map((id) => ({ id }))];
     afterResponse(c.executionCtx, async () => {
       if (committed.length)
-        await publishOutbox(db, c.env.EVENTS, log, { ids: committed }).catch((err) => log.warn("outbox publish failed", { err }));
+        await publishOutbox(db, c.env.EVENTS, log, { events: committed, beforeSend: (messages) => pushAllLive(c.env, messages) }).catch(
+          (err) => log.warn("outbox publish failed", { err }),
+        );
       await db.close().catch((err) => log.warn("closing database pool failed", { err }));
     });
     log.info("request", {

@@ -6,9 +6,11 @@ import type { Database, Executor } from "../../db";
  * it expires an idle active session (timeline row + session.ended event) or says why it did not.
  */
 export type ExpiryResult =
+  /** This call expired it: its event is `outbox_id`. */
   | { state: "expired"; expires_at: string; outbox_id: string; payload: Record<string, unknown> }
   | { state: "active"; expires_at: string }
-  | { state: "gone" | "ended" | "manually_closed" };
+  /** Not active (any more): someone else ended or expired it, or it does not exist. */
+  | { state: "gone" | "not_active" };
 
 /** Applies the rule to one session of a project as of `at` (default: the database's now). */
 export async function expireIfIdle(
@@ -19,7 +21,12 @@ export async function expireIfIdle(
   const { rows } = await db.query.execute<{ r: ExpiryResult }>(sql`
     select ventros_expire_session(id, ${at ? sql`${at.toISOString()}::timestamptz` : sql`now()`}) as r
     from sessions where id = ${s.sessionId} and tenant_id = ${s.tenantId} and project_id = ${s.projectId}`);
-  return rows[0]?.r ?? { state: "gone" };
+  const r = rows[0]?.r as { state: string; outbox_id?: string } | undefined;
+  if (!r) return { state: "gone" };
+  // The function reports an already ended session by its status, which may also be "expired": only an outbox id
+  // says that this call did the expiring.
+  if (r.state === "active" || (r.state === "expired" && r.outbox_id)) return r as ExpiryResult;
+  return { state: r.state === "gone" ? "gone" : "not_active" };
 }
 
 /**

@@ -87,5 +87,9 @@ export async function callVerb<V extends AnyVerb>(
     input = parseVerbInput(verb, raw);
   }
   const scoped: ServiceContext = { ...ctx, outbox: ctx.outbox.restrictedTo(verb.emits, verb.name) };
-  return verb.transaction ? withTransaction(scoped, (tx) => verb.run(tx, input)) : verb.run(scoped, input);
+  const mark = ctx.outbox.mark();
+  const output = await (verb.transaction ? withTransaction(scoped, (tx) => verb.run(tx, input)) : verb.run(scoped, input));
+  // Returned outside any open transaction: every row it built is committed, so it is published without a re-read.
+  if (!ctx.db.inTransaction) ctx.outbox.confirmSince(mark);
+  return output;
 }
