@@ -84,7 +84,8 @@ export function verbRoute<V extends AnyVerb, M extends Method, P extends string,
       ...(params ? valid("param") : {}),
       ...(hasRest ? ((inQuery ? valid("query") : valid("json")) ?? {}) : {}),
     };
-    const output = await callVerb(verb, c.var.svc, input, { validated: true });
+    // A body the client may omit was not parsed at all when omitted (no defaults applied): parse it here.
+    const output = await callVerb(verb, c.var.svc, input, { validated: !opts.optionalBody });
     return status === 204 ? c.body(null, 204) : c.json(output as object, status as 200);
   };
   return [route, handler as any] as const;

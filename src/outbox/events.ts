@@ -30,6 +30,7 @@ export type Topic =
   | "stages.reordered"
   | "session.created"
   | "session.ended"
+  | "session.assigned"
   | "message.created"
   | "message.queued"
   | "message.sent"

@@ -12,6 +12,7 @@ export const LIVE_TOPICS = [
   "message.reaction",
   "session.created",
   "session.ended",
+  "session.assigned",
   "agent.response_generated",
   "channel.status_changed",
   "contact.assigned",

@@ -218,6 +218,9 @@ describe("the verb registry", () => {
   it("has unique names, and reads (no events) write nothing: each runs inside a READ ONLY transaction", async () => {
     expect(verbs.length).toBeGreaterThan(60);
     expect(new Set(verbs.map((v) => v.name)).size).toBe(verbs.length);
+    for (const verb of verbs)
+      for (const part of verb.composes ?? [])
+        for (const topic of part.emits) expect(verb.emits, `${verb.name} composes ${part.name}, which writes ${topic}`).toContain(topic);
     const reads = verbs.filter((v) => !isMutation(v));
     expect(reads.length).toBeGreaterThan(25);
     for (const verb of reads) {
@@ -225,7 +228,8 @@ describe("the verb registry", () => {
       await db
         .transaction(async (tx) => {
           await tx.execute(sql`set transaction read only`);
-          await callVerb(verb, { ...adminContext(w), db: joinTransaction(db, tx) }, input);
+          const output = await callVerb(verb, { ...adminContext(w), db: joinTransaction(db, tx) }, input);
+          verb.output.parse(output);
         })
         .catch((err) => {
           throw new Error(`${verb.name}(${JSON.stringify(input)}): ${err.message}`);
@@ -255,9 +259,11 @@ describe("the verb registry", () => {
     ).toEqual([]);
     for (const verb of mutations) {
       const ctx = adminContext(w);
-      await callVerb(verb, ctx, await inputs[verb.name]!()).catch((err) => {
+      const output = await callVerb(verb, ctx, await inputs[verb.name]!()).catch((err) => {
         throw new Error(`${verb.name}: ${err.message}`);
       });
+      const described = verb.output.safeParse(output);
+      expect(described.success, `${verb.name} returned what its output schema does not describe: ${described.error?.message}`).toBe(true);
       const ids = ctx.outbox.takeWritten();
       const rows = ids.length
         ? (

@@ -117,7 +117,8 @@ export const assignContactVerb = defineVerb({
   permission: "contacts:write",
   input: z.object({ contactId, agentId: z.uuid().nullable(), sessionId: z.uuid().optional() }),
   output: z.object({ contactId: z.string(), assignedAgentId: z.string().nullable(), sessionId: z.string().nullable() }),
-  emits: ["contact.assigned", "contact.updated"],
+  emits: ["contact.assigned", "contact.updated", "session.assigned"],
   transaction: true,
+  composes: [updateContactVerb],
   run: assignToAgent,
 });

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { schema } from "../../db";
 import { loadContact } from "../contacts/access";
-import { updateContact } from "../contacts/update";
+import { updateContactVerb } from "../contacts/verbs";
 import type { ServiceContext } from "../context";
-import { moveContactToStage } from "../pipelines";
+import { moveContactStageVerb } from "../pipelines/verbs";
 import { actorValues, scopeValues } from "../shared/scope";
+import { callNested } from "../verbs/define";
 
 export const QualifyLeadInput = z.object({
   contactId: z.uuid(),
@@ -21,7 +22,8 @@ export const QualifyLeadInput = z.object({
  */
 export async function qualifyLead(ctx: ServiceContext, input: z.infer<typeof QualifyLeadInput>) {
   const current = await loadContact(ctx, input.contactId);
-  await updateContact(ctx, current.id, {
+  await callNested(updateContactVerb, ctx, {
+    contactId: current.id,
     customFields: {
       lead_qualification: input.qualification,
       ...(input.score !== undefined ? { lead_score: input.score } : {}),
@@ -40,6 +42,8 @@ export async function qualifyLead(ctx: ServiceContext, input: z.infer<typeof Qua
     }),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("lead.qualified", { contactId: current.id, ...payload })),
   ]);
-  const stage = input.stageId ? await moveContactToStage(ctx, current.id, { stageId: input.stageId, reason: input.reason }) : null;
+  const stage = input.stageId
+    ? await callNested(moveContactStageVerb, ctx, { contactId: current.id, stageId: input.stageId, reason: input.reason })
+    : null;
   return { contactId: current.id, qualification: input.qualification, score: input.score ?? null, stage };
 }

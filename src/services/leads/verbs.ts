@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { updateContactVerb } from "../contacts/verbs";
+import { moveContactStageVerb } from "../pipelines/verbs";
 import { defineVerb } from "../verbs/define";
 import { QualifyLeadInput, qualifyLead } from "./qualify";
 
@@ -14,7 +16,8 @@ export const qualifyLeadVerb = defineVerb({
     score: z.number().nullable(),
     stage: z.looseObject({ stageId: z.string() }).nullable(),
   }),
-  emits: ["contact.updated", "lead.qualified", "pipeline.stage_changed"],
+  emits: ["contact.updated", "contact.assigned", "lead.qualified", "pipeline.stage_changed"],
   transaction: true,
+  composes: [updateContactVerb, moveContactStageVerb],
   run: qualifyLead,
 });

@@ -31,6 +31,8 @@ export interface VerbSpec<I extends z.ZodObject, O extends z.ZodType> {
   emits: readonly Topic[];
   /** Composite verbs: run in one interactive transaction that nested verbs join. */
   transaction?: boolean;
+  /** Verbs this one runs through `callNested`; their events must be among `emits` (the contract test checks). */
+  composes?: readonly AnyVerb[];
   run: (ctx: ServiceContext, input: z.output<I>) => Promise<z.input<O>>;
 }
 
@@ -66,6 +68,20 @@ export function parseVerbInput<V extends AnyVerb>(verb: V, raw: unknown): z.outp
 function checkRules(verb: AnyVerb, input: unknown) {
   const failures = verb.rules?.(input) ?? [];
   if (failures.length) throw invalid(`input for ${verb.name}`, failures);
+}
+
+/**
+ * A verb run by another verb: the nested verb's own permission and rules apply (a composite cannot do what its
+ * parts forbid), inside the caller's transaction and outbox restriction.
+ */
+export async function callNested<V extends AnyVerb>(
+  verb: V,
+  ctx: ServiceContext,
+  input: z.input<V["input"]>,
+): Promise<z.input<V["output"]>> {
+  authorize(ctx.principal, verb.permission);
+  const parsed = parseVerbInput(verb, input);
+  return verb.run(ctx, parsed);
 }
 
 /**
