@@ -1,4 +1,3 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { except } from "hono/combine";
 import { renderError } from "./http/errors";
@@ -12,6 +11,7 @@ import { channelRoutes } from "./http/routes/channels";
 import { contactRoutes } from "./http/routes/contacts";
 import { conversationRoutes } from "./http/routes/conversations";
 import { deadLetterRoutes } from "./http/routes/dead-letters";
+import { docsRoutes } from "./http/routes/docs";
 import { healthRoutes } from "./http/routes/health";
 import { listRoutes } from "./http/routes/lists";
 import { noteRoutes } from "./http/routes/notes";
@@ -79,7 +79,7 @@ export function createApp() {
     },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Ventros CRM API" }));
+  app.route("/", docsRoutes);
   return routes;
 }
 
