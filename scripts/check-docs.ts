@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { waitForHealth } from "./local-worker";
+import "./docs-assets"; // the page's vendor bundle, as `npm run dev` would copy it
 
 const port = Number(process.env.PORT ?? 8792);
 const origin = `http://127.0.0.1:${port}`;

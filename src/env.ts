@@ -14,6 +14,8 @@ const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL"),
   NEON_WS_PROXY: z.string().optional(),
   NEON_HTTP_ENDPOINT: z.url().optional(),
+  /** Upper bound of every database call (HTTP query, WebSocket connect, statement); past it the request answers 503. */
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
   JWT_SECRET: z
     .string({ error: "JWT_SECRET is not set (at least 32 random characters)" })
     .min(32, "JWT_SECRET must be at least 32 characters"),
@@ -31,7 +33,12 @@ export type Config = z.infer<typeof configSchema>;
 
 /** The per-request database for this configuration (Neon in production, the local proxies in dev and tests). */
 export const databaseFor = (config: Config) =>
-  createDatabase({ url: config.DATABASE_URL, wsProxy: config.NEON_WS_PROXY, httpEndpoint: config.NEON_HTTP_ENDPOINT });
+  createDatabase({
+    url: config.DATABASE_URL,
+    wsProxy: config.NEON_WS_PROXY,
+    httpEndpoint: config.NEON_HTTP_ENDPOINT,
+    timeoutMs: config.DATABASE_TIMEOUT_MS,
+  });
 
 const cache = new WeakMap<object, Config>();
 

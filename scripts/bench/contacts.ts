@@ -1,11 +1,14 @@
 import pg from "pg";
-import { measure, printTable, serverTimingRoundTrips } from "./harness";
+import { measure, printTable, type SuiteReport, serverTimingRoundTrips } from "./harness";
 import type { BenchEnv } from "./index";
 
 export const CONTACTS = 10_000;
 
-/** Issue #3: list-contacts latency with 10k contacts in the project (and 10k in a neighbouring tenant). */
-export async function benchContacts(env: BenchEnv) {
+/**
+ * Issue #3: list-contacts latency with 10k contacts in the project (and 10k in a neighbouring tenant). Read against
+ * the trivial-query floor (`select 1`) at the same concurrency.
+ */
+export async function benchContacts(env: BenchEnv): Promise<SuiteReport> {
   const client = new pg.Client({ connectionString: env.db.postgresUrl });
   await client.connect();
   for (const t of [env.tenant, env.neighbour]) {
@@ -32,22 +35,20 @@ export async function benchContacts(env: BenchEnv) {
     })
   ).json()) as { nextCursor: string };
 
-  const opts = { requests: 300, concurrency: 1, proxy: env.db.proxy };
+  const opts = { requests: 200, concurrency: 1, proxy: env.db.proxy, floor: "select" as const };
   const results = [
-    await measure("list, first page (25)", opts, get("/api/v1/contacts")),
-    await measure("list, 100 per page", opts, get("/api/v1/contacts?limit=100")),
+    await measure("contacts: list, first page (25)", opts, get("/api/v1/contacts")),
+    await measure("contacts: list, 100 per page", opts, get("/api/v1/contacts?limit=100")),
     await measure(
-      "list, sorted by name, deep cursor",
+      "contacts: sorted by name, deep cursor",
       opts,
       get(`/api/v1/contacts?limit=25&sort=name&order=asc&cursor=${deep.nextCursor}`),
     ),
-    await measure("search by name (q=Contact 42)", opts, get("/api/v1/contacts?q=Contact%2042")),
-    await measure("search by phone digits", opts, get("/api/v1/contacts?q=000004242")),
-    await measure("list, first page, 10 concurrent", { ...opts, concurrency: 10 }, get("/api/v1/contacts")),
+    await measure("contacts: search by name (q=Contact 42)", opts, get("/api/v1/contacts?q=Contact%2042")),
+    await measure("contacts: search by phone digits", opts, get("/api/v1/contacts?q=000004242")),
+    await measure("contacts: list, first page, 10 concurrent", { ...opts, concurrency: 10 }, get("/api/v1/contacts")),
   ];
-  printTable(
-    `List contacts — ${CONTACTS.toLocaleString()} contacts per tenant, ${env.db.backend}, through wrangler dev + Neon driver`,
-    results,
-  );
-  return results;
+  const title = `List contacts — ${CONTACTS.toLocaleString()} contacts per tenant, ${env.db.backend}, through wrangler dev + Neon driver`;
+  printTable(title, results);
+  return { suite: "contacts", title, results };
 }

@@ -1,9 +1,15 @@
 /**
  * `npm run bench` — performance of the real stack: wrangler dev (workerd) → Neon driver → local proxies → Postgres.
- * Prints tables of p50/p95/p99, throughput and database round trips per request (counted at the proxy).
- * Set LOCAL_POSTGRES_URL to measure against a real PostgreSQL instead of PGlite. `npm run bench -- contacts` runs one suite.
+ * Every scenario is read against the stack's own floor (suite `floor`: the same path doing nothing, `select 1`, a
+ * single-row insert), measured in the same run at the same concurrency: absolute p50/p95/p99, throughput and database
+ * round trips per request (counted at the proxy), plus the ratios. Writes bench/report.json and bench/report.md
+ * (BENCH_REPORT_DIR to change). Set LOCAL_POSTGRES_URL to measure against a real PostgreSQL instead of PGlite.
+ * `npm run bench -- contacts` runs one suite (always after the floor); `-- floor` the floor alone.
  */
+
 import { randomBytes } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
 import { createLogger } from "../../src/lib/logger";
 import { createApiKey } from "../../src/services/api-keys/create";
 import { createServiceContext } from "../../src/services/context";
@@ -12,7 +18,11 @@ import { type LocalDatabase, startLocalDatabase } from "../local-db";
 import { nodeDatabase } from "../local-db/node-driver";
 import { type LocalWorker, startLocalWorker } from "../local-worker";
 import { benchContacts } from "./contacts";
+import { benchFloor, recheckFloor } from "./floor";
+import { type SuiteReport, settle } from "./harness";
+import { benchLive } from "./live";
 import { benchMcp } from "./mcp";
+import { buildReport, printSummary, writeReport } from "./report";
 import { benchWebhooks } from "./webhooks";
 
 export interface BenchEnv {
@@ -23,8 +33,23 @@ export interface BenchEnv {
   neighbour: { tenantId: string; projectId: string; userId: string };
 }
 
-const suites: Record<string, (env: BenchEnv) => Promise<unknown>> = { contacts: benchContacts, webhooks: benchWebhooks, mcp: benchMcp };
-const selected = process.argv.slice(2).filter((a) => suites[a]);
+/** In running order; the floor comes first, every other suite is read against it. */
+const suites: Record<string, (env: BenchEnv) => Promise<SuiteReport>> = {
+  floor: benchFloor,
+  contacts: benchContacts,
+  webhooks: benchWebhooks,
+  mcp: benchMcp,
+  live: benchLive,
+};
+const args = process.argv.slice(2).filter((a) => a !== "--");
+const unknown = args.filter((a) => !suites[a]);
+if (unknown.length) {
+  console.error(`Unknown suite ${unknown.join(", ")}; suites: ${Object.keys(suites).join(", ")}`);
+  process.exit(2);
+}
+const selected = args.length ? new Set(["floor", ...args]) : new Set(Object.keys(suites));
+const startedAt = new Date();
+const loadAverageAtStart = os.loadavg();
 
 const db = await startLocalDatabase({ freshDatabase: true });
 const database = nodeDatabase(db.workerVars);
@@ -61,12 +86,27 @@ const worker = await startLocalWorker({
   },
 });
 
+const reports: SuiteReport[] = [];
 try {
   for (const [name, run] of Object.entries(suites)) {
-    if (selected.length && !selected.includes(name)) continue;
-    await run({ db, worker, apiKey, tenant, neighbour });
+    if (!selected.has(name)) continue;
+    // The previous suite's asynchronous work (outbox publishing, queue consumers) must not run into this one.
+    await settle(db.proxy);
+    const t0 = performance.now();
+    const result = await run({ db, worker, apiKey, tenant, neighbour });
+    reports.push({ ...result, seconds: Math.round((performance.now() - t0) / 1000) });
+  }
+  const floor = reports.find((r) => r.suite === "floor");
+  if (floor && reports.length > 1) {
+    await settle(db.proxy);
+    await recheckFloor({ db, worker, apiKey, tenant, neighbour }, floor);
   }
 } finally {
   await worker.stop();
   await db.stop();
 }
+
+const report = buildReport({ suites: reports, backend: db.backend, startedAt, loadAverageAtStart });
+printSummary(report);
+const written = writeReport(report, process.env.BENCH_REPORT_DIR ?? path.resolve(import.meta.dirname, "../../bench"));
+console.log(`\nReport (${report.durationSeconds} s): ${written.md}\n                      ${written.json}`);

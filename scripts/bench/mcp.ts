@@ -4,11 +4,14 @@ import { createChannel } from "../../src/services/channels/create";
 import { createContact } from "../../src/services/contacts/create";
 import { createServiceContext } from "../../src/services/context";
 import { nodeDatabase } from "../local-db/node-driver";
-import { measure, printTable, serverTimingRoundTrips } from "./harness";
+import { measure, printTable, type SuiteReport, serverTimingRoundTrips } from "./harness";
 import type { BenchEnv } from "./index";
 
-/** Issue #5: tool-call latency and database round trips for get_contact and get_messages(limit 50), both surfaces. */
-export async function benchMcp(env: BenchEnv) {
+/**
+ * Issue #5: tool-call latency and database round trips for get_contact and get_messages(limit 50), both surfaces.
+ * Read against the trivial-query floor (`select 1`) at the same concurrency.
+ */
+export async function benchMcp(env: BenchEnv): Promise<SuiteReport> {
   const database = nodeDatabase(env.db.workerVars);
   const ctx = createServiceContext(
     database,
@@ -69,12 +72,14 @@ export async function benchMcp(env: BenchEnv) {
     const body = (await res.json()) as { result?: { isError?: boolean } };
     return { ok: res.ok && !body.result?.isError, roundTrips: serverTimingRoundTrips(res) };
   };
-  const opts = { requests: 300, concurrency: 1, proxy: env.db.proxy };
+  const opts = { requests: 200, concurrency: 1, proxy: env.db.proxy, floor: "select" as const };
   const results = [
-    await measure("execute get_contact", opts, execute("get_contact", { contact_id: contact.id })),
-    await measure("execute get_messages (limit 50)", opts, execute("get_messages", { session_id: sessionId, limit: 50 })),
-    await measure("/mcp tools/call get_contact", opts, mcp("get_contact", { contact_id: contact.id })),
-    await measure("/mcp tools/call get_messages (limit 50)", opts, mcp("get_messages", { session_id: sessionId, limit: 50 })),
+    await measure("MCP: execute get_contact", opts, execute("get_contact", { contact_id: contact.id })),
+    await measure("MCP: execute get_messages (limit 50)", opts, execute("get_messages", { session_id: sessionId, limit: 50 })),
+    await measure("MCP: /mcp tools/call get_contact", opts, mcp("get_contact", { contact_id: contact.id })),
+    await measure("MCP: /mcp tools/call get_messages (limit 50)", opts, mcp("get_messages", { session_id: sessionId, limit: 50 })),
   ];
-  printTable(`MCP tool calls (${env.db.backend}); incl. async = + the agent_executions record`, results);
+  const title = `MCP tool calls (${env.db.backend}); incl. async = + the agent_executions record`;
+  printTable(title, results);
+  return { suite: "mcp", title, results };
 }

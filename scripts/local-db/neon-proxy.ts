@@ -4,6 +4,12 @@
  *   - `GET /v2?address=host:port` (WebSocket): a byte pipe to Postgres over TCP, used by Pool/Client.
  *   - `POST /sql`: Neon's HTTP query protocol (single queries and batched transactions), used by `neon()`.
  * Both count the database round trips they serve (`GET /__stats`), which is what the benchmarks report.
+ *
+ * Fault injection, for resilience tests: the same endpoints are also served under `/s/<scope>/…` (e.g.
+ * `/s/t1/sql`, `/s/t1/v2`), and `POST /__fault {"scope": "t1", "mode": "down" | "hang" | "ok"}` changes how that
+ * scope answers — `down` drops every connection at once (as a refused or reset connection), `hang` accepts and
+ * never answers, `ok` serves again (and drops whatever the fault left hanging). Scopes keep a test's faults away
+ * from every other caller; the unscoped endpoints are the scope `""`. `GET /__fault` lists the current modes.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
@@ -29,8 +35,13 @@ export interface ProxyStats {
   roundTrips: number;
 }
 
+export type FaultMode = "ok" | "down" | "hang";
+const FAULT_MODES = new Set<FaultMode>(["ok", "down", "hang"]);
+
 export interface NeonProxy {
   port: number;
+  /** Sets a scope's fault mode (the same as `POST /__fault`). */
+  fault(scope: string, mode: FaultMode): void;
   stats(): ProxyStats;
   reset(): void;
   close(): Promise<void>;
@@ -46,6 +57,26 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
   const gate = opts.serialize ? new Mutex() : undefined;
   const pools = new Map<string, pg.Pool>();
   const sockets = new Set<net.Socket>();
+  const faults = new Map<string, FaultMode>();
+  /** What a fault left open (held HTTP requests, frozen WebSockets), per scope; closed when the scope recovers. */
+  const stranded = new Map<string, Set<() => void>>();
+  const modeOf = (scope: string): FaultMode => faults.get(scope) ?? "ok";
+  const strand = (scope: string, drop: () => void) => {
+    const set = stranded.get(scope) ?? new Set();
+    stranded.set(scope, set);
+    set.add(drop);
+    return () => set.delete(drop);
+  };
+  const setFault = (scope: string, mode: FaultMode) => {
+    const previous = modeOf(scope);
+    if (mode === "ok") faults.delete(scope);
+    else faults.set(scope, mode);
+    // Leaving a fault (or going from hang to down): what hung is dropped, as a real outage would end it.
+    if (mode !== previous && mode !== "hang") {
+      for (const drop of stranded.get(scope) ?? []) drop();
+      stranded.delete(scope);
+    }
+  };
 
   const poolFor = (connectionString: string) => {
     let pool = pools.get(connectionString);
@@ -70,8 +101,29 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
       counters = emptyStats();
       return send(res, 200, stats());
     }
+    if (url.pathname === "/__fault") {
+      if (req.method === "GET") return send(res, 200, Object.fromEntries(faults));
+      if (req.method !== "POST") return send(res, 405, { message: "GET or POST" });
+      const body = JSON.parse((await readBody(req)) || "{}") as { scope?: unknown; mode?: unknown };
+      const scope = typeof body.scope === "string" ? body.scope : "";
+      if (!FAULT_MODES.has(body.mode as FaultMode)) return send(res, 400, { message: 'mode must be "ok", "down" or "hang"' });
+      setFault(scope, body.mode as FaultMode);
+      return send(res, 200, { scope, mode: modeOf(scope) });
+    }
     if (req.method === "OPTIONS") return send(res, 204, null);
-    if (req.method !== "POST" || url.pathname !== "/sql") return send(res, 404, { message: "not found" });
+    const route = scoped(url.pathname);
+    if (req.method !== "POST" || route?.endpoint !== "sql") return send(res, 404, { message: "not found" });
+    const mode = modeOf(route.scope);
+    if (mode === "down") {
+      req.socket.destroy();
+      return;
+    }
+    if (mode === "hang") {
+      // Never answered: the client's own timeout is what ends it (or the scope recovering, which drops it).
+      const release = strand(route.scope, () => req.socket.destroy());
+      req.socket.once("close", release);
+      return;
+    }
 
     const connectionString = header(req, "neon-connection-string");
     if (!connectionString) return send(res, 400, { message: "missing Neon-Connection-String header" });
@@ -120,11 +172,23 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const [host, portText] = splitAddress(url.searchParams.get("address") ?? "");
-    if (url.pathname !== "/v2" || !host || !ALLOWED_HOSTS.has(host)) {
+    const route = scoped(url.pathname);
+    if (route?.endpoint !== "v2" || !host || !ALLOWED_HOSTS.has(host)) {
       socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
       return;
     }
+    const { scope } = route;
+    if (modeOf(scope) === "down") {
+      socket.destroy();
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      if (modeOf(scope) === "hang") {
+        // Accepted, then silence: no Postgres behind it, nothing ever answered.
+        const release = strand(scope, () => ws.terminate());
+        ws.on("close", release);
+        return;
+      }
       counters.wsConnections++;
       const tcp = net.connect({ host, port: Number(portText) });
       sockets.add(tcp);
@@ -146,7 +210,27 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
         awaiting = Math.max(0, awaiting - 1);
         if (awaiting === 0 && status === "I") releaseGate();
       });
+      // A fault arriving while this connection is open: `down` drops it, `hang` freezes it (nothing passes
+      // either way) until the scope recovers, which drops it too.
+      let frozen = false;
+      const faulted = () => {
+        const mode = modeOf(scope);
+        if (mode === "ok" || frozen) return frozen;
+        if (mode === "down") {
+          ws.terminate();
+          tcp.destroy();
+        } else {
+          frozen = true;
+          const release = strand(scope, () => {
+            ws.terminate();
+            tcp.destroy();
+          });
+          ws.on("close", release);
+        }
+        return true;
+      };
       tcp.on("data", (data) => {
+        if (faulted()) return;
         backend.push(data);
         if (ws.readyState === ws.OPEN) ws.send(data);
       });
@@ -157,6 +241,7 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
       });
       tcp.on("error", () => ws.close());
       ws.on("message", (data: Buffer) => {
+        if (faulted()) return;
         const requests = frontend.push(data);
         if (frontend.sslRequested) backend.expectSslAnswer();
         chain = chain.then(async () => {
@@ -187,11 +272,13 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
 
   return {
     port: (server.address() as AddressInfo).port,
+    fault: setFault,
     stats,
     reset: () => {
       counters = emptyStats();
     },
     async close() {
+      for (const scope of [...stranded.keys()]) setFault(scope, "ok");
       for (const client of wss.clients) client.terminate();
       for (const socket of sockets) socket.destroy();
       server.closeAllConnections();
@@ -357,6 +444,12 @@ function localConnectionString(target: URL) {
   const url = new URL(target.toString());
   url.search = "";
   return url.toString();
+}
+
+/** `/sql`, `/v2` (scope `""`) or `/s/<scope>/sql`, `/s/<scope>/v2`. */
+function scoped(pathname: string): { scope: string; endpoint: "sql" | "v2" } | undefined {
+  const m = pathname.match(/^(?:\/s\/([A-Za-z0-9_.-]{1,64}))?\/(sql|v2)$/);
+  return m ? { scope: m[1] ?? "", endpoint: m[2] as "sql" | "v2" } : undefined;
 }
 
 function splitAddress(address: string): [string | undefined, string | undefined] {

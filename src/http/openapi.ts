@@ -46,17 +46,7 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
-export const IdParam = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
-
-export const page = <T extends z.ZodType>(item: T, name: string) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
-
 export const security = [{ bearerAuth: [] }];
-
-/** A documented response object: the listed fields, and whatever else the resource carries. */
-export const resource = <S extends z.ZodRawShape>(name: string, shape: S) => z.looseObject({ id: z.string(), ...shape }).openapi(name);
-
-export const uuidParam = (name: string) => z.uuid().openapi({ param: { name, in: "path" } });
 
 export const noContent = { description: "Done" } as const;
 

@@ -5,12 +5,14 @@ import { IDEMPOTENCY_TTL_HOURS } from "../http/middleware/idempotency";
 import { createLogger } from "../lib/logger";
 import { publishOutbox } from "../outbox/publisher";
 import { expireIdleSessions } from "../services/sessions/expire";
+import { PARKED_ACK_RETENTION_DAYS } from "../services/whatsapp/acks";
 
 /**
  * Cron (every minute) — the safety nets: expire sessions whose room never got an alarm, publish outbox rows whose
  * after-commit publish did not happen (isolate died, queue hiccup) — and retention: idempotency keys after 24 h,
- * published outbox rows after 7 days, dedupe records after 14 days (well past WAHA's and Stripe's retry windows),
- * expired refresh tokens after 30 days.
+ * published outbox rows after 7 days, dedupe records (processed, ignored and rejected deliveries) after 14 days
+ * (well past WAHA's and Stripe's retry windows), acks parked for a message that never got its WhatsApp id after
+ * 7 days (PARKED_ACK_RETENTION_DAYS), expired refresh tokens after 30 days.
  */
 export async function runScheduled(env: Env, ctx: ExecutionContext) {
   const config = parseConfig(env);
@@ -27,6 +29,9 @@ export async function runScheduled(env: Env, ctx: ExecutionContext) {
         .delete(schema.outbox)
         .where(and(isNotNull(schema.outbox.publishedAt), lt(schema.outbox.publishedAt, sql`now() - interval '7 days'`))),
       db.query.delete(schema.processedWebhookEvents).where(lt(schema.processedWebhookEvents.receivedAt, sql`now() - interval '14 days'`)),
+      db.query
+        .delete(schema.pendingMessageAcks)
+        .where(lt(schema.pendingMessageAcks.createdAt, sql`now() - make_interval(days => ${PARKED_ACK_RETENTION_DAYS})`)),
       db.query.delete(schema.refreshTokens).where(lt(schema.refreshTokens.expiresAt, sql`now() - interval '30 days'`)),
     ]);
     if (expired.length || published.published || published.failed)

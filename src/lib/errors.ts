@@ -52,28 +52,76 @@ export class AppError extends Error {
 
 export const isAppError = (err: unknown): err is AppError => err instanceof AppError;
 
+/**
+ * What each data exception (SQLSTATE class 22) and program limit (class 54) tells the caller. The messages are
+ * ours: Postgres' own text can quote the rejected value, and the driver's wraps the SQL and its parameters —
+ * neither may reach a response.
+ */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  "22001": "A value is too long for its field",
+  "22003": "A number is out of range",
+  "22004": "A required value is null",
+  "22007": "A date or time has an invalid format",
+  "22008": "A date or time is out of range",
+  "22009": "A time zone offset is invalid",
+  "22012": "A value causes a division by zero",
+  "22019": "A pattern has an invalid escape character",
+  "22021": "Text contains a character that cannot be stored (such as NUL, or invalid UTF-8)",
+  "22023": "A parameter value is invalid",
+  "22025": "A pattern has an invalid escape sequence",
+  "22030": "A JSON object has a duplicate key",
+  "22032": "A value is not valid JSON",
+  "22P02": "A value has an invalid format",
+  "22P05": "Text contains a character that cannot be stored (such as \\u0000, or an unpaired surrogate)",
+  "54000": "A value is too large or too complex to store",
+  "54001": "A value is nested too deeply or is too complex to process",
+  "54011": "The request involves too many columns",
+  "54023": "The request passes too many arguments",
+};
+
+/** The SQLSTATE of a database error, whether the driver threw it or the ORM wrapped it (`cause`). */
+function sqlState(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
 /** Postgres SQLSTATEs that are the caller's fault, translated so they never surface as a 500. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
-  const code = (err as { code?: string } | undefined)?.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+  const code = sqlState(err);
+  if (!code) return undefined;
   const source = (err as { cause?: unknown })?.cause ?? err;
-  const constraint = (source as { constraint?: string }).constraint;
+  const { constraint, column } = source as { constraint?: string; column?: string };
   switch (code) {
     case "23505":
       return new AppError("conflict", "A resource with the same unique value already exists", { constraint });
     case "23503":
       return new AppError("unprocessable", "A referenced resource does not exist", { constraint });
-    case "22P02":
-    case "22007":
-    case "22008":
-    case "22003":
-      return new AppError("invalid_request", "A value has an invalid format");
-    default:
-      return undefined;
   }
+  // Class 22 (data exception) and class 54 (program limit exceeded): the value the caller sent cannot be stored or
+  // compared as given. Whatever the subclass, that is a 400 — never a 500.
+  if (code.startsWith("22") || code.startsWith("54")) {
+    const message =
+      DATA_EXCEPTIONS[code] ?? (code.startsWith("22") ? "A value is invalid for its field" : "The request exceeds a database limit");
+    const field = typeof column === "string" && column ? toCamel(column) : undefined;
+    return new AppError(
+      "invalid_request",
+      field ? `${message} (${field})` : message,
+      [{ ...(field ? { path: field } : {}), message, sqlstate: code }],
+      { cause: err },
+    );
+  }
+  return undefined;
 }
+
+const toCamel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Any thrown value as an AppError: known ones as they are, database errors translated, the rest internal. */
 export function normalizeError(err: unknown): AppError {
   if (isAppError(err)) return err;
+  // An AppError the database layer threw (e.g. `unavailable`) inside a query the ORM wrapped.
+  if (isAppError((err as { cause?: unknown })?.cause)) return (err as { cause: AppError }).cause;
   return fromDatabaseError(err) ?? new AppError("internal", "Internal server error", undefined, { cause: err });
 }

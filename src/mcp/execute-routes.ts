@@ -7,6 +7,7 @@ import { recordToolCall } from "./record";
 import { callTool, toolListing } from "./registry";
 import { toolRegistry, tools } from "./tools";
 
+/** The body is bounded before it is parsed (MCP_BODY_LIMIT_BYTES, JSON depth; see http/middleware/body-guard.ts). */
 const ExecuteBody = z.object({
   tool_name: z.string().min(1).max(100),
   arguments: z.record(z.string(), z.unknown()).default({}),
@@ -35,7 +36,7 @@ const execute = createRoute({
   request: { body: jsonBody(ExecuteBody) },
   responses: {
     200: json(z.object({ tool_name: z.string(), result: z.unknown() }), "The tool's result"),
-    ...errors(400, 401, 403, 404, 409, 422),
+    ...errors(400, 401, 403, 404, 409, 413, 422),
   },
 });
 

@@ -11,6 +11,12 @@ import { callTool, toolListing } from "./registry";
 import { toolRegistry, tools } from "./tools";
 
 /**
+ * What either MCP surface reads of a request body. The app's body guard enforces it (with the JSON depth limit)
+ * before anything parses the body; the transport is given the same bound so it never reads more on its own.
+ */
+export const MCP_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
  * Standard MCP (Streamable HTTP) at /mcp, stateless as Workers want it: a new server and transport per request,
  * no session id, JSON responses. The official SDK handles the protocol (initialize, tools/list, tools/call, ping,
  * MCP-Protocol-Version); tool failures come back as results with `isError`, protocol failures as JSON-RPC errors.
@@ -19,7 +25,7 @@ export const mcpStreamableRoutes = new Hono<AppEnv>()
   .use("/mcp", async (c, next) => {
     // DNS-rebinding protection: a browser page on a foreign origin must not drive the tools with a user's token.
     const origin = c.req.header("origin");
-    if (origin && !allowedOrigin(origin, c.req.url, c.var.config.MCP_ALLOWED_ORIGINS)) {
+    if (origin && !allowedOrigin(origin, c.var.config.MCP_ALLOWED_ORIGINS)) {
       throw new AppError("forbidden", `Origin ${origin} is not allowed to use /mcp`);
     }
     await next();
@@ -59,13 +65,17 @@ export const mcpStreamableRoutes = new Hono<AppEnv>()
           : { result: call.result };
       return { content: [{ type: "text" as const, text: JSON.stringify(call.result) }], structuredContent: structured };
     });
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize: MCP_BODY_LIMIT_BYTES,
+    });
     await server.connect(transport);
     return transport.handleRequest(c.req.raw);
   });
 
-function allowedOrigin(origin: string, requestUrl: string, configured?: string) {
-  if (origin === new URL(requestUrl).origin) return true;
+/** Only configured origins: the request's own Host is chosen by the caller, so it proves nothing (DNS rebinding). */
+function allowedOrigin(origin: string, configured?: string) {
   return (configured ?? "")
     .split(",")
     .map((o) => o.trim())

@@ -55,6 +55,8 @@ export type Topic =
   | "member.added"
   | "member.role_changed"
   | "member.removed"
+  | "invitation.created"
+  | "invitation.accepted"
   | "api_key.created"
   | "api_key.revoked"
   | "billing.updated";

@@ -12,6 +12,8 @@ export interface ServiceContext {
   outbox: OutboxWriter;
   /** Where this deployment is reachable from outside (webhook URLs shown to admins), when configured. */
   publicBaseUrl?: string;
+  /** The deployment's signing secret (JWT_SECRET), for services that issue or verify tokens (invitations). */
+  signingSecret?: string;
 }
 
 export function createServiceContext(db: Database, principal: Principal, log: Logger, publicBaseUrl?: string): ServiceContext {

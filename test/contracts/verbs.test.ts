@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
@@ -9,11 +10,14 @@ import { can } from "../../src/services/auth/permissions";
 import type { Role } from "../../src/services/auth/principal";
 import { createServiceContext } from "../../src/services/context";
 import { recordDeadLetter } from "../../src/services/dead-letters";
+import { inviteMember } from "../../src/services/members/invitations";
 import { joinTransaction } from "../../src/services/shared/transaction";
 import { callVerb, isMutation } from "../../src/services/verbs/define";
 import { verbs, verbsByName } from "../../src/services/verbs/registry";
 import { arrangeWorld, db, type World } from "../mcp/support";
 import { api } from "../support/api";
+import { createTenantFixture } from "../support/fixtures";
+import { addMemberByInvitation, tokenFor } from "../support/invitations";
 
 /**
  * The contract of every verb, checked by walking the registry — a verb added tomorrow is covered without anyone
@@ -38,12 +42,14 @@ async function restOperations(): Promise<RestOp[]> {
 /** Replaying a dead letter puts the original event back in the outbox: its topic is the replayed one, not the verb's. */
 const REPUBLISHES: Record<string, string[]> = { "dead_letters.replay": ["contact.updated"] };
 
-const adminContext = (w: World) =>
-  createServiceContext(
+const adminContext = (w: World) => ({
+  ...createServiceContext(
     db,
     { tenantId: w.t.tenant.id, projectId: w.t.project.id, role: "admin", actor: { type: "user", id: w.t.user.id } },
     createLogger({ test: true }, "error"),
-  );
+  ),
+  signingSecret: env.JWT_SECRET,
+});
 
 /** An input for a read verb: its id fields filled from the world by name, everything else left to defaults. */
 function readInput(verb: { input: z.ZodObject }, w: World): Record<string, unknown> {
@@ -78,15 +84,7 @@ function mutationInputs(w: World): Record<string, () => Promise<Record<string, u
   };
   const contact = () => post("/api/v1/contacts", { name: `C ${uniq()}`, phone: `+55 11 9${Math.floor(1e7 + Math.random() * 8e7)}` });
   const pipeline = () => post("/api/v1/pipelines", { name: `P ${uniq()}`, stages: [{ name: "A" }, { name: "B" }] });
-  const member = async () => {
-    const res = await post("/api/v1/members", {
-      email: `m-${uniq()}@example.test`,
-      name: "Member",
-      password: "a-long-password-1",
-      role: "user",
-    });
-    return res;
-  };
+  const member = () => addMemberByInvitation(token, { email: `m-${uniq()}@example.test`, role: "user" });
   const session = async () => {
     const c = await contact();
     const sent = await post("/api/v1/messages", { contactId: c.id, channelId: w.channel.id, text: "olá" });
@@ -140,7 +138,13 @@ function mutationInputs(w: World): Record<string, () => Promise<Record<string, u
       await post(`/api/v1/contact-lists/${w.list.id}/members`, { contactIds: [c.id] });
       return { listId: w.list.id, contactId: c.id };
     },
-    "members.add": async () => ({ email: `m-${uniq()}@example.test`, name: "Member", password: "a-long-password-1", role: "user" }),
+    "members.invite": async () => ({ email: `m-${uniq()}@example.test`, role: "user" }),
+    // An invitation into another tenant's project, addressed to the world's admin user (the verb's caller).
+    "invitations.accept": async () => {
+      const other = await createTenantFixture(db);
+      const invited = await inviteMember(other.ctx, { email: w.t.user.email, role: "readonly" });
+      return { token: await tokenFor(invited.id) };
+    },
     "members.update": async () => ({ memberId: (await member()).id, role: "manager" }),
     "members.remove": async () => ({ memberId: (await member()).id }),
     "messages.send": async () => ({ contactId: (await contact()).id, channelId: w.channel.id, text: "oi" }),
@@ -353,5 +357,35 @@ describe("the verb registry", () => {
       body: { tool_name: "update_contact", arguments: { contact_id: w.contact.id, email: longEmail } },
     });
     expect([restEmail.status, mcpEmail.status]).toEqual([400, 400]);
+  });
+
+  it("an update verb's input holds only the fields the caller sent: no create defaults fill the others in", () => {
+    // A value each field accepts: its enum's first choice, an id, or the first of a few plain values that passes.
+    const plain = ["Renamed", "#22c55e", "someone@example.test", "https://example.test/x", "+55 11 91234-5678", 1, 60, true, {}, []];
+    const sample = (field: z.ZodType) => {
+      const json = z.toJSONSchema(field, { io: "input", unrepresentable: "any" }) as any;
+      const choices: unknown[] = json.enum ?? json.anyOf?.find((b: any) => b.enum)?.enum ?? [];
+      const value = [...choices, crypto.randomUUID(), ...plain].find((v) => field.safeParse(v).success);
+      if (value === undefined) throw new Error("no sample value for a field: extend the candidates");
+      return value;
+    };
+    const updates = verbs.filter((v) => /\.update(_\w+)?$/.test(v.name));
+    expect(updates.length).toBeGreaterThan(8);
+    const problems: string[] = [];
+    for (const verb of updates) {
+      const shape = verb.input.shape as Record<string, z.ZodType>;
+      const required = (z.toJSONSchema(verb.input, { io: "input", unrepresentable: "any" }) as { required?: string[] }).required ?? [];
+      const ids = Object.fromEntries(required.map((k) => [k, sample(shape[k]!)]));
+      for (const field of Object.keys(shape).filter((k) => !required.includes(k))) {
+        const input = { ...ids, [field]: sample(shape[field]!) };
+        const parsed = verb.input.safeParse(input);
+        if (!parsed.success) problems.push(`${verb.name}(${JSON.stringify(input)}) does not parse: ${parsed.error.message}`);
+        else {
+          const added = Object.keys(parsed.data).filter((k) => !(k in input));
+          if (added.length) problems.push(`${verb.name} given ${Object.keys(input).join(", ")} also sets ${added.join(", ")}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

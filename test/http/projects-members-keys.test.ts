@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { api, expectError } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors, createTenantFixture } from "../support/fixtures";
+import { addMemberByInvitation } from "../support/invitations";
 
 const db = testDatabase();
 type Actors = Awaited<ReturnType<typeof createActors>>;
@@ -71,26 +72,21 @@ describe("projects, members and API keys", () => {
     expect(updates.map((e) => e.payload.fields)).toEqual([["settings"], ["name", "settings"]]);
   });
 
-  it("adds members (new and existing accounts), changes roles, keeps the last admin", async () => {
+  it("adds members by invitation, changes roles, keeps the last admin", async () => {
     const email = `agent-${Date.now()}@example.test`;
     expectError(
-      await api("/api/v1/members", { token: t.keys.admin, body: { email, name: "Agent", role: "user" } }),
+      await api("/api/v1/members", { token: t.keys.admin, body: { email: "not-an-email", role: "user" } }),
       400,
       "invalid_request",
     );
-    const added = await api("/api/v1/members", {
-      token: t.keys.admin,
-      body: { email, name: "Agent", role: "user", password: "a-long-password" },
-    });
-    expect(added.status).toBe(201);
+    const invited = await addMemberByInvitation(t.keys.admin, { email, name: "Agent", role: "user", password: "a-long-password" });
+    const added = { body: invited };
     const login = await api("/api/v1/auth/login", { body: { email, password: "a-long-password" } });
     expect(login.body.role).toBe("user");
-    expectError(await api("/api/v1/members", { token: t.keys.admin, body: { email, name: "Agent", role: "user" } }), 409, "conflict");
-    // An account from another tenant can be added by email without a password.
+    expectError(await api("/api/v1/members", { token: t.keys.admin, body: { email, role: "user" } }), 409, "conflict");
+    // An account from another tenant is only invited (202, as for any address): it joins when its owner accepts.
     const other = await createTenantFixture(db);
-    expect(
-      (await api("/api/v1/members", { token: t.keys.admin, body: { email: other.user.email, name: "Guest", role: "readonly" } })).status,
-    ).toBe(201);
+    expect((await api("/api/v1/members", { token: t.keys.admin, body: { email: other.user.email, role: "readonly" } })).status).toBe(202);
 
     const promoted = await api(`/api/v1/members/${added.body.id}`, { token: t.keys.admin, method: "PATCH", body: { role: "manager" } });
     expect(promoted.body).toMatchObject({ id: added.body.id, role: "manager", user: { email, name: "Agent" } });

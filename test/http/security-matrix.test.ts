@@ -8,6 +8,7 @@ import { recordDeadLetter } from "../../src/services/dead-letters";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
+import { tokenFor } from "../support/invitations";
 
 /**
  * Every route in the OpenAPI document is tried without credentials, with forged ones, with every role its
@@ -15,7 +16,7 @@ import { createActors } from "../support/fixtures";
  * permission, or one that leaks across tenants, fails here without anyone writing a new test.
  */
 const db = testDatabase();
-const PUBLIC = new Set(["POST /api/v1/auth/login", "POST /api/v1/auth/refresh"]);
+const PUBLIC = new Set(["POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/invitations/{token}/accept"]);
 const ROLES: Role[] = ["admin", "manager", "user", "readonly"];
 
 interface Op {
@@ -122,6 +123,7 @@ describe("security matrix over every documented route", () => {
       memberId: bIds.membershipId,
       apiKeyId: bIds.apiKeyId,
       deadLetterId: bIds.deadLetterId,
+      token: bIds.invitationToken,
     };
     const withId = ops.filter((o) => o.permission && /\{\w+\}/.test(o.path));
     expect(withId.length).toBeGreaterThan(35);
@@ -192,6 +194,7 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
   );
   const [dead] = (await db.query.execute<{ id: string }>(sql`select id from dead_letters where outbox_id = ${outboxId}`)).rows;
   const keys = (await api("/api/v1/api-keys", { token })).body.data;
+  const invitation = await post("/api/v1/members", { email: `b-invitee-${crypto.randomUUID()}@example.test`, role: "user" });
   return {
     contactId: contact.id as string,
     identifierId: identifier.id as string,
@@ -206,5 +209,6 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
     membershipId: members[0].id as string,
     apiKeyId: keys[0].id as string,
     deadLetterId: dead!.id,
+    invitationToken: await tokenFor(invitation.id),
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { hmacHex } from "../../src/lib/crypto";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
@@ -28,7 +29,8 @@ describe("WAHA webhook: inbound messages", () => {
     expect(first.status).toBe(200);
     expect(first.body.outcome).toBe("created");
     const [msg] = await rows<any>(
-      sql`select m.*, c.name as contact_name, c.phone from messages m join contacts c on c.id = m.contact_id where m.id = ${first.body.messageId}`,
+      sql`select m.*, c.name as contact_name, c.phone
+          from messages m join contacts c on c.id = m.contact_id where m.id = ${first.body.messageId}`,
     );
     expect(msg).toMatchObject({
       direction: "inbound",
@@ -74,7 +76,8 @@ describe("WAHA webhook: inbound messages", () => {
       select (select count(*)::int from messages where channel_message_id = ${payload.id}) as messages,
              (select count(*)::int from contact_identifiers where project_id = ${t.project.id} and value = ${from}) as identifiers,
              (select count(*)::int from contacts where project_id = ${t.project.id} and phone = ${from.replace("@c.us", "")}) as contacts,
-             (select count(*)::int from sessions s join contacts c on c.id = s.contact_id where c.phone = ${from.replace("@c.us", "")} and s.project_id = ${t.project.id}) as sessions`);
+             (select count(*)::int from sessions s join contacts c on c.id = s.contact_id
+               where c.phone = ${from.replace("@c.us", "")} and s.project_id = ${t.project.id}) as sessions`);
     expect(counts).toEqual({ messages: 1, identifiers: 1, contacts: 1, sessions: 1 });
   });
 
@@ -134,7 +137,8 @@ describe("WAHA webhook: inbound messages", () => {
     const participant = `${phone()}@c.us`;
     const g = await postWaha(channel, "message", inboundText(group, "group hi", { participant }));
     const [gm] = await rows<any>(
-      sql`select m.participant, ci.kind from messages m join contact_identifiers ci on ci.contact_id = m.contact_id where m.id = ${g.body.messageId}`,
+      sql`select m.participant, ci.kind
+          from messages m join contact_identifiers ci on ci.contact_id = m.contact_id where m.id = ${g.body.messageId}`,
     );
     expect(gm).toEqual({ participant, kind: "wa_group" });
 
@@ -144,7 +148,8 @@ describe("WAHA webhook: inbound messages", () => {
     const ms = Date.now() - 5000;
     const reply = await postWaha(channel, "message", inboundText(from, "reply", { replyTo: { id: original.id }, timestamp: ms }));
     const [rm] = await rows<any>(
-      sql`select reply_to_channel_message_id, reply_to_message_id is not null as linked, sent_at from messages where id = ${reply.body.messageId}`,
+      sql`select reply_to_channel_message_id, reply_to_message_id is not null as linked, sent_at
+          from messages where id = ${reply.body.messageId}`,
     );
     expect(rm.reply_to_channel_message_id).toBe(original.id);
     expect(rm.linked).toBe(true);
@@ -189,7 +194,7 @@ describe("WAHA webhook: security and bad input", () => {
   });
   const payload = () => inboundText(`5511${Math.floor(1e8 + Math.random() * 8e8)}@c.us`, "x");
 
-  it("rejects missing, wrong and foreign-key signatures with 401 and stores nothing", async () => {
+  it("rejects missing, wrong, foreign-key and tampered-body signatures with 401 and stores nothing", async () => {
     const p = payload();
     expect((await postWaha(channel, "message", p, { secret: null })).status).toBe(401);
     expect((await postWaha(channel, "message", p, { hmac: "00".repeat(64) })).status).toBe(401);
@@ -198,9 +203,12 @@ describe("WAHA webhook: security and bad input", () => {
       { n: number },
     ];
     expect(n).toBe(0);
-    // A tampered body with the original signature fails too.
-    const good = await postWaha(channel, "message", p);
-    expect(good.status).toBe(200);
+    // A tampered body with the signature of the original body fails too.
+    const signed = await hmacHex("SHA-512", channel.webhookSecret!, JSON.stringify({ event: "message", payload: p }));
+    const tampered = JSON.stringify({ event: "message", payload: { ...p, body: "tampered" } });
+    expect((await postWaha(channel, "message", p, { rawBody: tampered, hmac: signed })).status).toBe(401);
+    // The same delivery, correctly signed, is then accepted: the refusals above stored nothing that blocks it.
+    expect((await postWaha(channel, "message", p)).status).toBe(200);
   });
 
   it("applies a rotated secret at once", async () => {
@@ -211,19 +219,34 @@ describe("WAHA webhook: security and bad input", () => {
     expect((await postWaha({ ...ch, webhookSecret: rotated.body.webhookSecret }, "message", payload())).status).toBe(200);
   });
 
-  it("accepts unsigned deliveries only for channels without a secret", async () => {
-    const open = await t.channel({ webhookSecret: null });
-    expect((await postWaha(open, "message", payload())).status).toBe(200);
+  it("never accepts unsigned deliveries: a channel created without a secret gets one", async () => {
+    const created = await t.channel({ webhookSecret: null });
+    expect(created.webhookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await postWaha(created, "message", payload(), { secret: null })).status).toBe(401);
+    expect((await postWaha(created, "message", payload())).status).toBe(200);
+    // Through the API too: null means "generate one".
+    const viaApi = await api("/api/v1/channels", {
+      token: t.keys.admin,
+      body: { name: "No secret given", wahaSession: `s-${Date.now()}`, baseUrl: "http://waha.test", webhookSecret: null },
+    });
+    expect(viaApi.status).toBe(201);
+    expect(viaApi.body).toMatchObject({ hasWebhookSecret: true, webhookSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    // And the database holds the invariant: no channel without a secret.
+    await expect(db.query.execute(sql`update channels set webhook_secret = null where id = ${created.id}`)).rejects.toThrow();
   });
 
-  it("answers 400/404/413/422 for malformed input and 200 for unknown events", async () => {
-    expect((await postWaha(channel, "message", null, { rawBody: "{not json" })).status).toBe(400);
+  it("answers 401/404/413 for what it cannot authenticate, 200 rejected for signed input it can never process", async () => {
+    const notJson = await postWaha(channel, "message", null, { rawBody: "{not json" });
+    expect(notJson).toMatchObject({ status: 200, body: { ok: true, outcome: "rejected", reason: "body is not valid JSON" } });
     const bad = await postWaha(channel, "message", { id: 1, from: null });
-    expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body.error.details)).toContain("payload.from");
-    expect((await postWaha(channel, "message", null, { rawBody: JSON.stringify({ hello: "world" }) })).status).toBe(400);
+    expect(bad).toMatchObject({ status: 200, body: { outcome: "rejected" } });
+    expect(bad.body.reason).toContain("payload.from");
+    const notWaha = await postWaha(channel, "message", null, { rawBody: JSON.stringify({ hello: "world" }) });
+    expect(notWaha).toMatchObject({ status: 200, body: { outcome: "rejected" } });
     expect((await postWaha({ ...channel, id: crypto.randomUUID() }, "message", payload())).status).toBe(404);
-    expect((await postWaha(channel, "message", payload(), { session: "other" })).status).toBe(422);
+    const otherSession = await postWaha(channel, "message", payload(), { session: "other" });
+    expect(otherSession).toMatchObject({ status: 200, body: { outcome: "rejected" } });
+    expect(otherSession.body.reason).toContain("'other'");
     expect((await postWaha(channel, "message", inboundText("5511@c.us", "y".repeat(600 * 1024)))).status).toBe(413);
     const unknown = await postWaha(channel, "call.received", { id: "call1" });
     expect(unknown).toMatchObject({ status: 200, body: { outcome: "ignored" } });

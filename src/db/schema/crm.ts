@@ -15,7 +15,8 @@ export const channels = pgTable(
     wahaSession: text("waha_session").notNull(),
     baseUrl: text("base_url").notNull(),
     apiKey: text("api_key"),
-    webhookSecret: text("webhook_secret"),
+    /** HMAC key of the WAHA webhooks; every channel has one (unsigned webhooks are refused). */
+    webhookSecret: text("webhook_secret").notNull(),
     status: channelStatusEnum("status").notNull().default("UNKNOWN"),
     statusUpdatedAt: ts("status_updated_at"),
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),

@@ -33,6 +33,8 @@ export const processedWebhookEvents = pgTable(
     projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
     eventType: text("event_type").notNull(),
     outcome: text("outcome").notNull().default("processed"),
+    /** Why a delivery was rejected (outcome `rejected`): it can never be processed, so it was acknowledged, not retried. */
+    reason: text("reason"),
     receivedAt: createdAt(),
   },
   (t) => [uniqueIndex("processed_webhook_events_uq").on(t.source, t.dedupeKey)],

@@ -13,7 +13,10 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (background) c.executionCtx.waitUntil(background.catch((err) => c.var.log.warn("auth background work failed", { err })));
   c.set("principal", principal);
   c.set("log", c.var.log.child({ tenantId: principal.tenantId, projectId: principal.projectId, actor: principal.actor.id }));
-  c.set("svc", createServiceContext(c.var.db, principal, c.var.log, c.var.config.PUBLIC_BASE_URL));
+  c.set("svc", {
+    ...createServiceContext(c.var.db, principal, c.var.log, c.var.config.PUBLIC_BASE_URL),
+    signingSecret: c.var.config.JWT_SECRET,
+  });
   await enforceRateLimit(c);
   await next();
 });

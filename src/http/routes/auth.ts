@@ -1,6 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../../lib/errors";
-import { login, logout, refresh } from "../../services/auth/login";
+import { uuidv7 } from "../../lib/ids";
+import { issueTokenPair, login, logout, refresh } from "../../services/auth/login";
+import { Role } from "../../services/auth/principal";
+import { acceptInvitationWithNewAccount, InvitationToken, NewAccountInput } from "../../services/members/invitations";
 import { requireAuth } from "../middleware/auth";
 import { errors, json, jsonBody, security } from "../openapi";
 import { createRouter } from "../router";
@@ -14,7 +17,7 @@ const TokenPair = z
     user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
     tenantId: z.string(),
     projectId: z.string(),
-    role: z.enum(["admin", "manager", "user", "readonly"]),
+    role: Role,
   })
   .openapi("TokenPair");
 
@@ -55,6 +58,21 @@ const logoutRoute = createRoute({
   responses: { 204: { description: "Revoked" }, ...errors(400, 401, 404) },
 });
 
+const acceptInvitationRoute = createRoute({
+  method: "post",
+  path: "/invitations/{token}/accept",
+  tags: ["Auth"],
+  summary: "Accept an invitation by creating the invited address's account (name and password); answers a login",
+  description:
+    "For an address without an account. An address that has one answers 409: log in and accept with " +
+    "POST /api/v1/invitations/{token}/accept.",
+  request: {
+    params: z.object({ token: InvitationToken }),
+    body: jsonBody(NewAccountInput),
+  },
+  responses: { 201: json(TokenPair, "Account created, member of the project, logged in"), ...errors(400, 404, 409, 429) },
+});
+
 export const authRoutes = createRouter()
   .openapi(loginRoute, async (c) => {
     const body = c.req.valid("json");
@@ -66,6 +84,19 @@ export const authRoutes = createRouter()
       throw new AppError("rate_limited", "Too many login attempts; try again in a minute");
     }
     return c.json(await login(c.var.db, c.var.config.JWT_SECRET, body), 200);
+  })
+  .openapi(acceptInvitationRoute, async (c) => {
+    // Creating an account costs a PBKDF2: the same per-address cap as logins.
+    const client = c.req.header("cf-connecting-ip") ?? "unknown";
+    const { success } = await c.env.LOGIN_LIMITER.limit({ key: `${client}:invitation:${c.req.valid("param").token.slice(0, 36)}` });
+    if (!success) {
+      c.header("Retry-After", "60");
+      throw new AppError("rate_limited", "Too many attempts; try again in a minute");
+    }
+    const secret = c.var.config.JWT_SECRET;
+    const accepted = await acceptInvitationWithNewAccount(c.var.db, secret, c.req.valid("param").token, c.req.valid("json"));
+    c.var.committedEvents.push(...accepted.outboxIds);
+    return c.json(await issueTokenPair(c.var.db, secret, accepted.user, accepted.membership, uuidv7()), 201);
   })
   .openapi(refreshRoute, async (c) => c.json(await refresh(c.var.db, c.var.config.JWT_SECRET, c.req.valid("json").refreshToken), 200))
   .openapi(logoutRoute, async (c) => {

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { WahaEnvelope } from "../../integrations/waha/payloads";
-import { hmacHex, timingSafeEqual } from "../../lib/crypto";
+import { parseWahaDelivery } from "../../integrations/waha/payloads";
+import { verifyWahaSignature } from "../../integrations/waha/signature";
 import { AppError } from "../../lib/errors";
 import { loadWebhookChannel } from "../../services/whatsapp/channel-lookup";
-import { handleWahaEvent } from "../../services/whatsapp/handle-event";
+import { receiveWahaDelivery } from "../../services/whatsapp/handle-event";
 import { errors, json } from "../openapi";
 import { createRouter } from "../router";
 
@@ -13,11 +13,19 @@ const route = createRoute({
   method: "post",
   path: "/webhooks/waha/{channelId}",
   tags: ["Webhooks"],
-  summary: "WAHA webhook for one channel (HMAC-SHA512 in X-Webhook-Hmac when the channel has a secret)",
+  summary: "WAHA webhook for one channel (every delivery signed: HMAC-SHA512 of the body in X-Webhook-Hmac)",
+  description:
+    "A signed delivery is answered 200 unless processing failed transiently (5xx: WAHA retries). " +
+    "`outcome: rejected` (with `reason`) marks an event that can never be processed — malformed, out of range, " +
+    "for another session — recorded and acknowledged so that WAHA does not retry it. Replays of any event " +
+    "(same envelope id) answer `duplicate_delivery` and change nothing.",
   request: { params: z.object({ channelId: z.uuid().openapi({ param: { name: "channelId", in: "path" } }) }) },
   responses: {
-    200: json(z.looseObject({ ok: z.literal(true), outcome: z.string() }), "Persisted (or recognised as a duplicate / ignored)"),
-    ...errors(400, 401, 404, 413, 422),
+    200: json(
+      z.looseObject({ ok: z.literal(true), outcome: z.string(), reason: z.string().optional() }),
+      "Persisted, or recognised as a duplicate, ignored or rejected",
+    ),
+    ...errors(400, 401, 404, 413),
   },
 });
 
@@ -27,42 +35,21 @@ export const wahaWebhookRoutes = createRouter().openapi(route, async (c) => {
   if (!channel) throw AppError.notFound("Channel", c.req.valid("param").channelId);
 
   const raw = await readBounded(c.req.raw, WAHA_BODY_LIMIT_BYTES);
-  if (channel.webhookSecret) {
-    const given = c.req.header("x-webhook-hmac");
-    const algorithm = (c.req.header("x-webhook-hmac-algorithm") ?? "sha512").toLowerCase();
-    if (!given) throw new AppError("unauthorized", "Missing X-Webhook-Hmac signature");
-    if (algorithm !== "sha512") throw new AppError("unauthorized", `Unsupported X-Webhook-Hmac-Algorithm ${algorithm}`);
-    const expected = await hmacHex("SHA-512", channel.webhookSecret, raw);
-    if (!timingSafeEqual(expected, given.trim().toLowerCase())) throw new AppError("unauthorized", "Invalid X-Webhook-Hmac signature");
-  }
+  const check = await verifyWahaSignature(
+    channel.webhookSecret,
+    raw,
+    c.req.header("x-webhook-hmac"),
+    c.req.header("x-webhook-hmac-algorithm"),
+  );
+  if (!check.ok) throw new AppError("unauthorized", check.reason);
 
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder().decode(raw));
-  } catch {
-    throw new AppError("invalid_request", "Webhook body is not valid JSON");
-  }
-  const parsed = WahaEnvelope.safeParse(body);
-  if (!parsed.success) {
-    throw new AppError(
-      "invalid_request",
-      "Not a WAHA webhook envelope",
-      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    );
-  }
-  const envelope = parsed.data;
-  if (envelope.session !== channel.wahaSession) {
-    throw new AppError(
-      "unprocessable",
-      `Event for WAHA session '${envelope.session}' sent to the channel of session '${channel.wahaSession}'`,
-    );
-  }
-
-  const result = await handleWahaEvent(
+  const parsed = await parseWahaDelivery(raw);
+  const event = parsed.ok ? parsed.value.envelope : parsed.rejection;
+  const result = await receiveWahaDelivery(
     db,
     channel,
-    envelope,
-    log.child({ channelId: channel.id, event: envelope.event, eventId: envelope.id }),
+    parsed,
+    log.child({ channelId: channel.id, event: event.event, eventId: event.id }),
   );
   const { outboxIds, ...rest } = result;
   c.var.committedEvents.push(...outboxIds);

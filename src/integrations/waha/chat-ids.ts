@@ -13,18 +13,24 @@ export function normalizeChatId(chatId: string): string {
   return chatId.endsWith("@s.whatsapp.net") ? chatId.replace(/@s\.whatsapp\.net$/, "@c.us") : chatId;
 }
 
-/** The identifiers a chat id stands for, most specific first. Phone numbers are stored as digits. */
+/**
+ * The identifiers a chat id stands for, most specific first. Phone numbers are stored as digits. A chat id whose
+ * user part is empty or not a number (`@c.us`, `abc@c.us`, ` @lid`) stands for nobody: it yields no identifier,
+ * because a value shared by every such id (`""`, `@c.us`) would merge unrelated senders into one contact.
+ */
 export function identifiersFor(chatId: string): Identifier[] {
   const id = normalizeChatId(chatId);
   if (id.endsWith("@c.us")) {
-    const digits = id.slice(0, -"@c.us".length).split(":")[0]!.replace(/\D/g, "");
+    // `5511999999999@c.us`, also `+55…` or with a device suffix (`5511…:12@c.us`).
+    const user = /^\+?(\d{1,20})(?::\d+)?@c\.us$/.exec(id)?.[1];
+    if (!user) return [];
     return [
-      { kind: "wa_c_us", value: `${digits}@c.us` },
-      { kind: "phone", value: digits },
+      { kind: "wa_c_us", value: `${user}@c.us` },
+      { kind: "phone", value: user },
     ];
   }
-  if (id.endsWith("@lid")) return [{ kind: "wa_lid", value: id }];
-  if (id.endsWith("@g.us")) return [{ kind: "wa_group", value: id }];
+  if (/^[^\s@:]+(?::\d+)?@lid$/.test(id)) return [{ kind: "wa_lid", value: id }];
+  if (/^[^\s@]+@g\.us$/.test(id)) return [{ kind: "wa_group", value: id }];
   return [];
 }
 

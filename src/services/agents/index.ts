@@ -6,17 +6,23 @@ import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
 import { deleteScoped, updateScoped } from "../shared/crud";
+import { jsonObject } from "../shared/schemas";
 import { inScope, scopeValues } from "../shared/scope";
 
-export const AgentInput = z.object({
+/** Without defaults: an update changes the fields it names and nothing else (zod keeps `.default()` in `.partial()`). */
+const AgentFields = z.object({
   kind: z.enum(agentKindEnum.enumValues),
   name: z.string().trim().min(1).max(120),
   /** For human agents: the CRM user behind the agent (must be a member of the project). */
   userId: z.uuid().nullish(),
-  config: z.record(z.string(), z.unknown()).default({}),
-  active: z.boolean().default(true),
+  config: jsonObject(),
+  active: z.boolean(),
 });
-export const AgentUpdateInput = AgentInput.omit({ kind: true }).partial();
+export const AgentInput = AgentFields.extend({
+  config: AgentFields.shape.config.default({}),
+  active: AgentFields.shape.active.default(true),
+});
+export const AgentUpdateInput = AgentFields.omit({ kind: true }).partial();
 
 async function assertMember(ctx: ServiceContext, userId: string | null | undefined) {
   if (!userId) return;

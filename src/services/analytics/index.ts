@@ -4,10 +4,11 @@ import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { findScoped } from "../shared/crud";
+import { dateInput } from "../shared/schemas";
 
 const Period = {
-  from: z.coerce.date().optional().describe("Start of the period (ISO 8601); default 30 days ago"),
-  to: z.coerce.date().optional().describe("End of the period (ISO 8601); default now"),
+  from: dateInput().optional().describe("Start of the period (ISO 8601); default 30 days ago"),
+  to: dateInput().optional().describe("End of the period (ISO 8601); default now"),
 };
 
 export const LeadsCountInput = z.object({

@@ -1,17 +1,14 @@
+import type { z } from "zod";
 import { schema } from "../../db";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { uuidv7 } from "../../lib/ids";
-import type { Role } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { publicColumns } from "./columns";
+import type { ApiKeyInput } from "./index";
 
 export const API_KEY_PREFIX = "vtr_";
 
-export interface CreateApiKeyInput {
-  name: string;
-  role: Role;
-  expiresAt?: Date;
-}
+export type CreateApiKeyInput = z.infer<typeof ApiKeyInput>;
 
 /**
  * The plaintext key is returned once and never stored: keys carry 256 bits of entropy, so a fast SHA-256

@@ -1,7 +1,7 @@
 import { eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
-import { roleEnum } from "../../db/schema/enums";
+import { Role } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { requireFound } from "../shared/crud";
 import { inScope } from "../shared/scope";
@@ -10,10 +10,9 @@ import { publicColumns } from "./columns";
 
 export { createApiKey } from "./create";
 
-export const ApiKeyRole = z.enum(roleEnum.enumValues);
 export const ApiKeyInput = z.object({
   name: z.string().trim().min(1).max(120),
-  role: ApiKeyRole,
+  role: Role,
   expiresAt: z.coerce
     .date()
     .refine((d) => d.getTime() > Date.now(), "must be in the future")

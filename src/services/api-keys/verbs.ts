@@ -1,14 +1,15 @@
 import { z } from "zod";
+import { Role } from "../auth/principal";
 import { nullableTimestamp, timestamp } from "../shared/output";
 import { defineVerb } from "../verbs/define";
-import { ApiKeyInput, ApiKeyRole, createApiKey, listApiKeys, revokeApiKey } from "./index";
+import { ApiKeyInput, createApiKey, listApiKeys, revokeApiKey } from "./index";
 
 const ApiKey = z
   .object({
     id: z.string(),
     name: z.string(),
     prefix: z.string().describe("The key's first characters, to recognise it by"),
-    role: ApiKeyRole,
+    role: Role,
     lastUsedAt: nullableTimestamp,
     expiresAt: nullableTimestamp,
     revokedAt: nullableTimestamp,

@@ -58,7 +58,8 @@ export async function login(
   return issueTokenPair(db, secret, { id: user.id, email: user.email, name: user.name }, membership, uuidv7());
 }
 
-async function issueTokenPair(
+/** A new login (token family) for a user in one of their projects. */
+export async function issueTokenPair(
   db: Database,
   secret: string,
   user: { id: string; email: string; name: string },

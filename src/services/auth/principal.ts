@@ -1,11 +1,22 @@
-import type { roleEnum } from "../../db/schema/enums";
+import { z } from "zod";
+import { type actorTypeEnum, roleEnum } from "../../db/schema/enums";
 
-export type Role = (typeof roleEnum.enumValues)[number];
+/** A role, as every schema that states one (members, API keys, tokens) states it: the database enum's values. */
+export const Role = z.enum(roleEnum.enumValues);
+export type Role = z.infer<typeof Role>;
+
+/** The actors that call the API: the database's actor types minus those that only appear in history (agent, contact). */
+export type CallerType = Extract<(typeof actorTypeEnum.enumValues)[number], "user" | "api_key" | "system">;
 
 /** Who is calling, resolved once per request from a JWT or an API key, and for which tenant/project. */
 export interface Principal {
   tenantId: string;
   projectId: string;
   role: Role;
-  actor: { type: "user" | "api_key" | "system"; id: string };
+  actor: { type: CallerType; id: string };
+  /**
+   * When the credential stops being valid (epoch ms): the access token's `exp`, an API key's `expires_at`.
+   * Absent for credentials without expiry. Long-lived uses of the principal (WebSockets) end there.
+   */
+  expiresAt?: number;
 }

@@ -29,6 +29,7 @@ export async function resolvePrincipal(db: Database, jwtSecret: string, authoriz
       projectId: schema.apiKeys.projectId,
       role: schema.apiKeys.role,
       lastUsedAt: schema.apiKeys.lastUsedAt,
+      expiresAt: schema.apiKeys.expiresAt,
     })
     .from(schema.apiKeys)
     .where(
@@ -42,7 +43,13 @@ export async function resolvePrincipal(db: Database, jwtSecret: string, authoriz
   // Last use is recorded at most once a minute: a write per request would double the cost of every API call.
   const stale = !key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS;
   return {
-    principal: { tenantId: key.tenantId, projectId: key.projectId, role: key.role, actor: { type: "api_key", id: key.id } },
+    principal: {
+      tenantId: key.tenantId,
+      projectId: key.projectId,
+      role: key.role,
+      actor: { type: "api_key", id: key.id },
+      ...(key.expiresAt ? { expiresAt: key.expiresAt.getTime() } : {}),
+    },
     background: stale ? db.query.update(schema.apiKeys).set({ lastUsedAt: now }).where(eq(schema.apiKeys.id, key.id)) : undefined,
   };
 }

@@ -34,8 +34,14 @@ export async function issueAccessToken(secret: string, p: { userId: string; tena
 }
 
 const ROLES = new Set<Role>(roleEnum.enumValues);
+/** Tolerated clock difference between the issuer and this isolate. */
+const CLOCK_SKEW_SECONDS = 60;
 
-/** Any failure (bad signature, expired, wrong algorithm, malformed) is the same 401 to the caller. */
+/**
+ * Any failure (bad signature, expired, wrong algorithm, malformed) is the same 401 to the caller. A token must say
+ * when it was issued and when it expires, and live no longer than this service issues them for: a token signed
+ * without `exp` (or with a far-future one) would otherwise never expire.
+ */
 export async function verifyAccessToken(secret: string, token: string): Promise<Principal> {
   let claims: Partial<AccessClaims>;
   try {
@@ -55,5 +61,21 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   ) {
     throw new AppError("unauthorized", "Invalid access token");
   }
-  return { tenantId: claims.tid, projectId: claims.pid, role: claims.role, actor: { type: "user", id: claims.sub } };
+  const now = Math.floor(Date.now() / 1000);
+  const { exp, iat } = claims;
+  if (typeof exp !== "number" || typeof iat !== "number" || !Number.isFinite(exp) || !Number.isFinite(iat)) {
+    throw new AppError("unauthorized", "Invalid access token: exp and iat are required");
+  }
+  if (exp - iat > ACCESS_TOKEN_TTL_SECONDS || exp > now + ACCESS_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS || iat > now + CLOCK_SKEW_SECONDS) {
+    throw new AppError("unauthorized", "Invalid access token: lifetime exceeds what this service issues");
+  }
+  // Checked here too, not only by the JWT library: the principal's expiry bounds long-lived uses (WebSockets).
+  if (exp <= now) throw new AppError("unauthorized", "Access token expired");
+  return {
+    tenantId: claims.tid,
+    projectId: claims.pid,
+    role: claims.role,
+    actor: { type: "user", id: claims.sub },
+    expiresAt: exp * 1000,
+  };
 }

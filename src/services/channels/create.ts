@@ -1,17 +1,15 @@
+import type { z } from "zod";
 import { schema } from "../../db";
 import { randomToken } from "../../lib/crypto";
 import { uuidv7 } from "../../lib/ids";
 import type { ServiceContext } from "../context";
+import type { ChannelInput } from "./index";
 
-export interface CreateChannelInput {
-  name: string;
-  wahaSession: string;
-  baseUrl: string;
-  apiKey?: string | null;
-  /** Omitted → a random secret is generated; WAHA must be configured with the same HMAC key. */
-  webhookSecret?: string | null;
-  settings?: Record<string, unknown>;
-}
+/**
+ * `webhookSecret` is the HMAC key WAHA signs webhooks with. Omitted, null or empty → a random secret is generated: a
+ * channel always has one, and unsigned webhooks are refused. WAHA must be configured with the same HMAC key.
+ */
+export type CreateChannelInput = z.infer<typeof ChannelInput>;
 
 export async function createChannel(ctx: ServiceContext, input: CreateChannelInput) {
   const id = uuidv7();
@@ -27,7 +25,7 @@ export async function createChannel(ctx: ServiceContext, input: CreateChannelInp
         wahaSession: input.wahaSession,
         baseUrl: input.baseUrl.replace(/\/+$/, ""),
         apiKey: input.apiKey ?? null,
-        webhookSecret: input.webhookSecret === undefined ? randomToken(32) : input.webhookSecret,
+        webhookSecret: input.webhookSecret || randomToken(32),
         settings: input.settings ?? {},
       })
       .returning(),

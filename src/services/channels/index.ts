@@ -3,6 +3,7 @@ import { schema } from "../../db";
 import { randomToken } from "../../lib/crypto";
 import type { ServiceContext } from "../context";
 import { deleteScoped, findScoped, updateScoped } from "../shared/crud";
+import { httpUrl, jsonObject } from "../shared/schemas";
 import { inScope } from "../shared/scope";
 import { forgetWebhookChannel } from "../whatsapp/channel-lookup";
 import { createChannel } from "./create";
@@ -15,10 +16,15 @@ export const ChannelInput = z.object({
     .min(1)
     .max(100)
     .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only"),
-  baseUrl: z.url({ protocol: /^https?$/ }).max(500),
+  baseUrl: httpUrl(500),
   apiKey: z.string().min(1).max(500).nullish(),
-  webhookSecret: z.string().min(16).max(500).nullish(),
-  settings: z.record(z.string(), z.unknown()).optional(),
+  webhookSecret: z
+    .string()
+    .min(16)
+    .max(500)
+    .nullish()
+    .describe("WAHA's webhook HMAC key; omitted or null → a random one is generated (every channel has one)"),
+  settings: jsonObject().optional(),
 });
 export const ChannelUpdateInput = ChannelInput.omit({ webhookSecret: true }).partial();
 

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
+import { changeWithEvent } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 import { assertCanWorkContact, loadContact } from "./access";
 import type { IdentifierInput } from "./schemas";
@@ -36,12 +37,13 @@ export async function removeIdentifier(ctx: ServiceContext, contactId: string, i
       ),
     );
   if (!found) throw AppError.notFound("Identifier", identifierId);
-  await ctx.db.batch([
+  const [removed] = await changeWithEvent(
+    ctx,
+    schema.contactIdentifiers,
     ctx.db.query
       .delete(schema.contactIdentifiers)
       .where(inScope(schema.contactIdentifiers, ctx.principal, eq(schema.contactIdentifiers.id, identifierId))),
-    ctx.db.query
-      .insert(schema.outbox)
-      .values(ctx.outbox.event("contact.identifier_removed", { contactId, kind: found.kind, value: found.value })),
-  ]);
+    ctx.outbox.event("contact.identifier_removed", { contactId, kind: found.kind, value: found.value }),
+  );
+  if (!removed) throw AppError.notFound("Identifier", identifierId);
 }

@@ -1,6 +1,6 @@
 import { and, eq, gte, ilike, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { schema } from "../../db";
-import { keyset, toPage } from "../../lib/pagination";
+import { CursorValue, keyset, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
 import { type ContactListQuery, normalizePhone } from "./schemas";
@@ -42,7 +42,8 @@ export async function listContacts(ctx: ServiceContext, q: ContactListQuery) {
     );
 
   const sortKey = SORT_KEYS[q.sort];
-  const page = keyset({ sortKey, id: c.id, direction: q.order, cursor: q.cursor });
+  const value = q.sort === "name" ? CursorValue.text : CursorValue.timestamp;
+  const page = keyset({ sortKey, id: c.id, direction: q.order, cursor: q.cursor, value });
   const rows = await ctx.db.query
     .select({ contact: c, sortValue: sql<string>`${sortKey}::text` })
     .from(c)

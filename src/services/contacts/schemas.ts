@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identifierKindEnum } from "../../db/schema/enums";
+import { dateInput, httpUrl, jsonObject } from "../shared/schemas";
 
 export const IdentifierInput = z.object({
   kind: z.enum(identifierKindEnum.enumValues),
@@ -15,11 +16,11 @@ export const ContactCreateInput = z.object({
   name: z.string().trim().min(1).max(200).nullish(),
   phone: phone.nullish(),
   email: z.email().max(320).nullish(),
-  customFields: z.record(z.string().max(100), z.unknown()).default({}),
+  customFields: jsonObject().default({}),
   assignedAgentId: z.uuid().nullish(),
   source: z.string().max(100).nullish(),
   language: z.string().max(20).nullish(),
-  profilePictureUrl: z.url().max(2000).nullish(),
+  profilePictureUrl: httpUrl(2000).nullish(),
   identifiers: z.array(IdentifierInput).max(20).default([]),
 });
 export type ContactCreateInput = z.infer<typeof ContactCreateInput>;
@@ -28,7 +29,7 @@ export type ContactCreateInput = z.infer<typeof ContactCreateInput>;
 export const ContactFields = ContactCreateInput.omit({ identifiers: true, customFields: true })
   .extend({
     /** Merged into the existing custom fields; a key set to null is removed. */
-    customFields: z.record(z.string().max(100), z.unknown()).optional(),
+    customFields: jsonObject().optional(),
   })
   .partial();
 export type ContactUpdateInput = z.infer<typeof ContactFields>;
@@ -39,8 +40,8 @@ export const ContactListQuery = z.object({
   listId: z.uuid().optional(),
   stageId: z.uuid().optional(),
   assignedAgentId: z.uuid().optional(),
-  createdAfter: z.coerce.date().optional(),
-  createdBefore: z.coerce.date().optional(),
+  createdAfter: dateInput().optional(),
+  createdBefore: dateInput().optional(),
   sort: z.enum(["createdAt", "updatedAt", "name", "lastInteractionAt"]).default("createdAt"),
   order: z.enum(["asc", "desc"]).default("desc"),
   limit: z.coerce.number().int().min(1).max(100).default(25),

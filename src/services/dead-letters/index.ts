@@ -1,7 +1,7 @@
-import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Database, schema } from "../../db";
-import { decodeCursor, toPage } from "../../lib/pagination";
+import { keyset, toPage } from "../../lib/pagination";
 import type { OutboxMessage } from "../../outbox/events";
 import type { ServiceContext } from "../context";
 import { findScoped } from "../shared/crud";
@@ -34,17 +34,12 @@ export async function recordDeadLetter(db: Database, queue: string, body: Outbox
 
 export async function listDeadLetters(ctx: ServiceContext, q: z.infer<typeof DeadLetterQuery>) {
   const d = schema.deadLetters;
+  const page = keyset({ id: d.id, direction: "desc", cursor: q.cursor });
   const rows = await ctx.db.query
     .select()
     .from(d)
-    .where(
-      and(
-        inScope(d, ctx.principal),
-        q.pending === "true" ? isNull(d.replayedAt) : undefined,
-        q.cursor ? lt(d.id, String(decodeCursor(q.cursor, 1)[0])) : undefined,
-      ),
-    )
-    .orderBy(desc(d.id))
+    .where(inScope(d, ctx.principal, q.pending === "true" ? isNull(d.replayedAt) : undefined, page.where))
+    .orderBy(...page.orderBy)
     .limit(q.limit + 1);
   return toPage(rows, q.limit, (r) => [r.id]);
 }
@@ -62,7 +57,9 @@ export async function replayDeadLetter(ctx: ServiceContext, id: string) {
     ctx.db.query
       .delete(schema.processedWebhookEvents)
       .where(
-        and(
+        inScope(
+          schema.processedWebhookEvents,
+          ctx.principal,
           eq(schema.processedWebhookEvents.source, "queue"),
           eq(schema.processedWebhookEvents.dedupeKey, `${letter.topic}:${letter.outboxId}`),
         ),
@@ -74,7 +71,7 @@ export async function replayDeadLetter(ctx: ServiceContext, id: string) {
     ctx.db.query
       .update(schema.deadLetters)
       .set({ replayedAt: sql`now()`, replayCount: sql`${schema.deadLetters.replayCount} + 1` })
-      .where(eq(schema.deadLetters.id, id))
+      .where(inScope(schema.deadLetters, ctx.principal, eq(schema.deadLetters.id, id)))
       .returning(),
     ctx.db.query
       .insert(o)

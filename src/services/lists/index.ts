@@ -1,9 +1,9 @@
-import { and, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { decodeCursor, toPage } from "../../lib/pagination";
+import { keyset, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
 import { deleteScoped, findScoped, type PageQuery, requireFound, updateScoped } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
@@ -79,15 +79,15 @@ export async function removeMember(ctx: ServiceContext, listId: string, contactI
 export async function listMembers(ctx: ServiceContext, listId: string, q: PageQuery) {
   await findScoped(ctx, schema.contactLists, listId, "Contact list");
   const m = schema.contactListMembers;
-  const cursor = q.cursor ? lt(m.contactId, String(decodeCursor(q.cursor, 1)[0])) : undefined;
+  const page = keyset({ id: m.contactId, direction: "desc", cursor: q.cursor });
   const rows = await ctx.db.query
     .select({ contact: schema.contacts, addedAt: m.addedAt })
     .from(m)
     .innerJoin(schema.contacts, eq(schema.contacts.id, m.contactId))
     // Soft-deleted contacts keep their membership rows, like the rest of their history, but are gone from the list.
-    .where(inScope(m, ctx.principal, eq(m.listId, listId), isNull(schema.contacts.deletedAt), cursor))
-    .orderBy(desc(m.contactId))
+    .where(inScope(m, ctx.principal, eq(m.listId, listId), isNull(schema.contacts.deletedAt), page.where))
+    .orderBy(...page.orderBy)
     .limit(q.limit + 1);
-  const page = toPage(rows, q.limit, (r) => [r.contact.id]);
-  return { data: page.data.map((r) => ({ ...r.contact, addedAt: r.addedAt })), nextCursor: page.nextCursor };
+  const found = toPage(rows, q.limit, (r) => [r.contact.id]);
+  return { data: found.data.map((r) => ({ ...r.contact, addedAt: r.addedAt })), nextCursor: found.nextCursor };
 }

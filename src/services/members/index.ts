@@ -1,24 +1,14 @@
 import { and, eq, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
-import { roleEnum } from "../../db/schema/enums";
-import { hashPassword } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
-import { uuidv7 } from "../../lib/ids";
+import { Role } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { requireFound } from "../shared/crud";
-import { inScope, scopeValues } from "../shared/scope";
+import { inScope } from "../shared/scope";
 import { withTransaction } from "../shared/transaction";
 
-export const MemberRole = z.enum(roleEnum.enumValues);
-export const MemberInput = z.object({
-  email: z.email().max(320),
-  name: z.string().trim().min(1).max(120),
-  /** Required when the email has no account yet; ignored otherwise. */
-  password: z.string().min(10, "must be at least 10 characters").max(200).optional(),
-  role: MemberRole,
-});
-export const MemberUpdateInput = z.object({ role: MemberRole });
+export const MemberUpdateInput = z.object({ role: Role });
 
 const m = schema.memberships;
 const u = schema.users;
@@ -36,30 +26,6 @@ export const listMembers = (ctx: ServiceContext) => selectMembers(ctx);
 
 export async function getMember(ctx: ServiceContext, id: string) {
   return requireFound((await selectMembers(ctx, eq(m.id, id)))[0], "Member", id);
-}
-
-export async function addMember(ctx: ServiceContext, input: z.infer<typeof MemberInput>) {
-  const email = input.email.toLowerCase();
-  const [existing] = await ctx.db.query
-    .select({ id: u.id })
-    .from(u)
-    .where(eq(sql`lower(${u.email})`, email));
-  if (!existing && !input.password) {
-    throw new AppError("invalid_request", "password is required for a new account", [
-      { path: "password", message: "required for a new account" },
-    ]);
-  }
-  const id = uuidv7();
-  const userId = existing?.id ?? uuidv7();
-  const membership = ctx.db.query.insert(m).values({ id, ...scopeValues(ctx.principal), userId, role: input.role });
-  const event = ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("member.added", { memberId: id, userId, role: input.role }));
-  if (existing) {
-    await ctx.db.batch([membership, event]);
-  } else {
-    const passwordHash = await hashPassword(input.password!);
-    await ctx.db.batch([ctx.db.query.insert(u).values({ id: userId, email, name: input.name, passwordHash }), membership, event]);
-  }
-  return getMember(ctx, id);
 }
 
 /**

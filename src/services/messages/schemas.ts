@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { contentTypeEnum } from "../../db/schema/enums";
+import { httpUrl } from "../shared/schemas";
 import type { RuleFailure } from "../verbs/define";
 
 export const MessageListQuery = z.object({
@@ -16,7 +17,7 @@ export const messageListRules = (q: MessageListQuery): RuleFailure[] =>
   q.sessionId || q.contactId ? [] : [{ path: "sessionId", message: "sessionId or contactId is required" }];
 
 const MediaInput = z.object({
-  url: z.url({ protocol: /^https?$/ }).max(4000),
+  url: httpUrl(4000),
   mimetype: z.string().min(3).max(200),
   filename: z.string().max(255).optional(),
 });

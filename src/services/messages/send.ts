@@ -68,8 +68,11 @@ export async function sendMessage(ctx: ServiceContext, input: SendMessageInput) 
         agentId: input.agentId ? input.agentId : sql`${schema.sessions.agentId}`,
         updatedAt: now,
       })
-      .where(eq(schema.sessions.id, session.id));
-    await tx.update(schema.contacts).set({ lastInteractionAt: now }).where(eq(schema.contacts.id, contact.id));
+      .where(inScope(schema.sessions, ctx.principal, eq(schema.sessions.id, session.id)));
+    await tx
+      .update(schema.contacts)
+      .set({ lastInteractionAt: now })
+      .where(inScope(schema.contacts, ctx.principal, eq(schema.contacts.id, contact.id)));
     const event = { messageId: id, sessionId: session.id, contactId: contact.id, channelId: channel.id, direction: "outbound" };
     await tx.insert(schema.outbox).values([ctx.outbox.event("message.created", event), ctx.outbox.event("message.queued", event)]);
     return message!;

@@ -1,21 +1,19 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { keyset, toPage } from "../../lib/pagination";
+import { CursorValue, keyset, toPage } from "../../lib/pagination";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
 import type { ServiceContext } from "../context";
-import { findScoped, type PageQuery, requireFound } from "../shared/crud";
+import { changeWithEvent, findScoped, type PageQuery, requireFound } from "../shared/crud";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
 
-export const NoteInput = z.object({
-  body: z.string().trim().min(1).max(20_000),
-  pinned: z.boolean().default(false),
-  sessionId: z.uuid().nullish(),
-});
+/** Without defaults: an update changes the fields it names and nothing else (zod keeps `.default()` in `.partial()`). */
+const NoteBase = z.object({ body: z.string().trim().min(1).max(20_000), pinned: z.boolean() });
+export const NoteInput = NoteBase.extend({ pinned: NoteBase.shape.pinned.default(false), sessionId: z.uuid().nullish() });
 /** The changeable fields of a note; the update verb adds the id and the "at least one field" rule. */
-export const NoteFields = z.object({ body: z.string().trim().min(1).max(20_000), pinned: z.boolean() }).partial();
+export const NoteFields = NoteBase.partial();
 
 export async function createNote(ctx: ServiceContext, contactId: string, input: z.infer<typeof NoteInput>) {
   const contact = await loadContact(ctx, contactId);
@@ -50,7 +48,7 @@ export async function createNote(ctx: ServiceContext, contactId: string, input: 
 export async function listNotes(ctx: ServiceContext, contactId: string, q: PageQuery) {
   await loadContact(ctx, contactId);
   const n = schema.notes;
-  const page = keyset({ sortKey: sql`${n.pinned}`, id: n.id, direction: "desc", cursor: q.cursor });
+  const page = keyset({ sortKey: sql`${n.pinned}`, id: n.id, direction: "desc", cursor: q.cursor, value: CursorValue.boolean });
   const rows = await ctx.db.query
     .select()
     .from(n)
@@ -72,23 +70,25 @@ async function loadEditableNote(ctx: ServiceContext, id: string) {
 
 export async function updateNote(ctx: ServiceContext, id: string, input: z.infer<typeof NoteFields>) {
   const note = await loadEditableNote(ctx, id);
-  const [[row]] = await ctx.db.batch([
+  const [row] = await changeWithEvent(
+    ctx,
+    schema.notes,
     ctx.db.query
       .update(schema.notes)
       .set({ ...input, updatedAt: sql`now()` })
-      .where(inScope(schema.notes, ctx.principal, eq(schema.notes.id, id)))
-      .returning(),
-    ctx.db.query
-      .insert(schema.outbox)
-      .values(ctx.outbox.event("note.updated", { noteId: id, contactId: note.contactId, fields: Object.keys(input) })),
-  ] as const);
+      .where(inScope(schema.notes, ctx.principal, eq(schema.notes.id, id))),
+    ctx.outbox.event("note.updated", { noteId: id, contactId: note.contactId, fields: Object.keys(input) }),
+  );
   return requireFound(row, "Note", id);
 }
 
 export async function deleteNote(ctx: ServiceContext, id: string) {
   const note = await loadEditableNote(ctx, id);
-  await ctx.db.batch([
-    ctx.db.query.delete(schema.notes).where(inScope(schema.notes, ctx.principal, and(eq(schema.notes.id, id)))),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("note.deleted", { contactId: note.contactId, noteId: id })),
-  ]);
+  const [row] = await changeWithEvent(
+    ctx,
+    schema.notes,
+    ctx.db.query.delete(schema.notes).where(inScope(schema.notes, ctx.principal, eq(schema.notes.id, id))),
+    ctx.outbox.event("note.deleted", { contactId: note.contactId, noteId: id }),
+  );
+  requireFound(row, "Note", id);
 }

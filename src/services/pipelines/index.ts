@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, exists, isNull, notExists, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { stageKindEnum } from "../../db/schema/enums";
@@ -6,19 +6,21 @@ import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
 import type { ServiceContext } from "../context";
-import { findScoped, requireFound } from "../shared/crud";
+import { changeWithEvent, requireFound } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 
-const StageInput = z.object({
+/** Without defaults: an update changes the fields it names and nothing else (zod keeps `.default()` in `.partial()`). */
+const StageFields = z.object({
   name: z.string().trim().min(1).max(80),
   color: z
     .string()
     .regex(/^#[0-9a-fA-F]{6}$/, "must be a hex colour like #22c55e")
     .nullish(),
-  kind: z.enum(stageKindEnum.enumValues).default("open"),
+  kind: z.enum(stageKindEnum.enumValues),
 });
+const StageInput = StageFields.extend({ kind: StageFields.shape.kind.default("open") });
 export const StageCreateInput = StageInput.extend({ position: z.number().int().min(0).optional() });
-export const StageUpdateInput = StageInput.partial();
+export const StageUpdateInput = StageFields.partial();
 export const PipelineInput = z.object({
   name: z.string().trim().min(1).max(120),
   description: z.string().max(2000).nullish(),
@@ -79,27 +81,37 @@ export async function createPipeline(ctx: ServiceContext, input: z.infer<typeof 
 }
 
 export async function updatePipeline(ctx: ServiceContext, id: string, input: z.infer<typeof PipelineUpdateInput>) {
-  await findScoped(ctx, p, id, "Pipeline", isNull(p.archivedAt));
-  await ctx.db.batch([
+  const [[pipeline], stages] = await ctx.db.batch([
+    changeWithEvent(
+      ctx,
+      p,
+      ctx.db.query
+        .update(p)
+        .set({ ...input, updatedAt: new Date() })
+        .where(inScope(p, ctx.principal, eq(p.id, id), isNull(p.archivedAt))),
+      ctx.outbox.event("pipeline.updated", { pipelineId: id, fields: Object.keys(input) }),
+    ),
     ctx.db.query
-      .update(p)
-      .set({ ...input, updatedAt: new Date() })
-      .where(inScope(p, ctx.principal, eq(p.id, id))),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.updated", { pipelineId: id, fields: Object.keys(input) })),
-  ]);
-  return getPipeline(ctx, id);
+      .select()
+      .from(s)
+      .where(inScope(s, ctx.principal, eq(s.pipelineId, id)))
+      .orderBy(asc(s.position), asc(s.id)),
+  ] as const);
+  return { ...requireFound(pipeline, "Pipeline", id), stages };
 }
 
 /** Archived, not deleted: stage history keeps pointing at it. */
 export async function archivePipeline(ctx: ServiceContext, id: string) {
-  await findScoped(ctx, p, id, "Pipeline", isNull(p.archivedAt));
-  await ctx.db.batch([
+  const [archived] = await changeWithEvent(
+    ctx,
+    p,
     ctx.db.query
       .update(p)
       .set({ archivedAt: new Date() })
-      .where(inScope(p, ctx.principal, eq(p.id, id))),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("pipeline.deleted", { pipelineId: id })),
-  ]);
+      .where(inScope(p, ctx.principal, eq(p.id, id), isNull(p.archivedAt))),
+    ctx.outbox.event("pipeline.deleted", { pipelineId: id }),
+  );
+  requireFound(archived, "Pipeline", id);
 }
 
 /** Stages of an archived pipeline are frozen: history keeps pointing at them, nothing new happens there. */
@@ -109,13 +121,26 @@ function assertOpen(pipeline: { id: string; archivedAt: Date | null }) {
   }
 }
 
-/** A stage under `pipelineId` with its pipeline's archive mark and occupant count, in one round trip. */
-async function loadStage(ctx: ServiceContext, stageId: string, pipelineId?: string) {
+/**
+ * The live contacts in the stage of the enclosing query's `stages` row (a subquery to wrap in exists or count).
+ * Soft-deleted contacts keep their `contact_stages` row, like the rest of their history, but hold no place.
+ */
+function occupants(ctx: ServiceContext) {
   const cs = schema.contactStages;
+  const c = schema.contacts;
+  return ctx.db.query
+    .select({ contactId: cs.contactId })
+    .from(cs)
+    .innerJoin(c, inScope(c, ctx.principal, eq(c.id, cs.contactId), isNull(c.deletedAt)))
+    .where(inScope(cs, ctx.principal, eq(cs.stageId, s.id)));
+}
+
+/** A stage under `pipelineId` with its pipeline's archive mark, in one round trip. */
+async function loadStage(ctx: ServiceContext, stageId: string, pipelineId?: string) {
   const [row] = await ctx.db.query
-    .select({ stage: s, archivedAt: p.archivedAt, occupants: sql<number>`(select count(*)::int from ${cs} where ${cs.stageId} = ${s.id})` })
+    .select({ stage: s, archivedAt: p.archivedAt })
     .from(s)
-    .innerJoin(p, eq(p.id, s.pipelineId))
+    .innerJoin(p, inScope(p, ctx.principal, eq(p.id, s.pipelineId)))
     .where(inScope(s, ctx.principal, eq(s.id, stageId), pipelineId ? eq(s.pipelineId, pipelineId) : undefined));
   const found = requireFound(row, "Stage", stageId);
   assertOpen({ id: found.stage.pipelineId, archivedAt: found.archivedAt });
@@ -131,14 +156,15 @@ export async function addStage(ctx: ServiceContext, pipelineId: string, input: z
       .where(inScope(p, ctx.principal, eq(p.id, pipelineId)))
       .for("update");
     assertOpen(requireFound(pipeline, "Pipeline", pipelineId));
-    const [{ count }] = (await tx.select({ count: sql<number>`count(*)::int` }).from(s).where(eq(s.pipelineId, pipelineId))) as [
-      { count: number },
-    ];
+    const [{ count }] = (await tx
+      .select({ count: sql<number>`count(*)::int` })
+      .from(s)
+      .where(inScope(s, ctx.principal, eq(s.pipelineId, pipelineId)))) as [{ count: number }];
     const position = Math.min(input.position ?? count, count);
     await tx
       .update(s)
       .set({ position: sql`${s.position} + 1` })
-      .where(and(eq(s.pipelineId, pipelineId), sql`${s.position} >= ${position}`));
+      .where(inScope(s, ctx.principal, eq(s.pipelineId, pipelineId), sql`${s.position} >= ${position}`));
     const [row] = await tx
       .insert(s)
       .values({ ...scopeValues(ctx.principal), pipelineId, ...input, position })
@@ -150,24 +176,48 @@ export async function addStage(ctx: ServiceContext, pipelineId: string, input: z
 
 export async function updateStage(ctx: ServiceContext, pipelineId: string, stageId: string, input: z.infer<typeof StageUpdateInput>) {
   await loadStage(ctx, stageId, pipelineId);
-  const [rows] = await ctx.db.batch([
+  const [row] = await changeWithEvent(
+    ctx,
+    s,
     ctx.db.query
       .update(s)
       .set({ ...input, updatedAt: new Date() })
-      .where(inScope(s, ctx.principal, eq(s.id, stageId)))
-      .returning(),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("stage.updated", { pipelineId, stageId, fields: Object.keys(input) })),
-  ] as const);
-  return requireFound(rows[0], "Stage", stageId);
+      .where(inScope(s, ctx.principal, eq(s.id, stageId), eq(s.pipelineId, pipelineId))),
+    ctx.outbox.event("stage.updated", { pipelineId, stageId, fields: Object.keys(input) }),
+  );
+  return requireFound(row, "Stage", stageId);
 }
 
+/**
+ * Deletes a stage of an open pipeline that holds no live contact. One batch (one round trip, one transaction): the
+ * stage row is locked first, so a move into it either committed before the delete's check (which then sees it) or
+ * waits and then fails on its foreign key — the cascade never wipes it. The delete carries its own conditions and
+ * its event; only when it deleted nothing does the last read say why (404, 422 or 409).
+ */
 export async function deleteStage(ctx: ServiceContext, pipelineId: string, stageId: string) {
-  const { occupants } = await loadStage(ctx, stageId, pipelineId);
-  if (occupants > 0) throw new AppError("conflict", `Stage still holds ${occupants} contact(s); move them first`, { contacts: occupants });
-  await ctx.db.batch([
-    ctx.db.query.delete(s).where(inScope(s, ctx.principal, eq(s.id, stageId))),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("stage.deleted", { pipelineId, stageId })),
-  ]);
+  const stage = inScope(s, ctx.principal, eq(s.id, stageId), eq(s.pipelineId, pipelineId));
+  const open = ctx.db.query
+    .select({ id: p.id })
+    .from(p)
+    .where(inScope(p, ctx.principal, eq(p.id, s.pipelineId), isNull(p.archivedAt)));
+  const [, deleted, [state]] = await ctx.db.batch([
+    ctx.db.query.select({ id: s.id }).from(s).where(stage).for("update"),
+    changeWithEvent(
+      ctx,
+      s,
+      ctx.db.query.delete(s).where(and(stage, exists(open), notExists(occupants(ctx)))),
+      ctx.outbox.event("stage.deleted", { pipelineId, stageId }),
+    ),
+    ctx.db.query
+      .select({ archivedAt: p.archivedAt, occupants: sql<number>`(select count(*)::int from (${occupants(ctx)}) as live)` })
+      .from(s)
+      .innerJoin(p, inScope(p, ctx.principal, eq(p.id, s.pipelineId)))
+      .where(stage),
+  ] as const);
+  if (deleted.length) return;
+  const found = requireFound(state, "Stage", stageId);
+  assertOpen({ id: pipelineId, archivedAt: found.archivedAt });
+  throw new AppError("conflict", `Stage still holds ${found.occupants} contact(s); move them first`, { contacts: found.occupants });
 }
 
 /** Reorders all stages of a pipeline; the list must name each stage exactly once. */
@@ -218,7 +268,14 @@ export async function moveContactToStage(ctx: ServiceContext, contactId: string,
     const [previous] = await tx
       .select({ stageId: schema.contactStages.stageId })
       .from(schema.contactStages)
-      .where(and(eq(schema.contactStages.contactId, contactId), eq(schema.contactStages.pipelineId, stage.pipelineId)))
+      .where(
+        inScope(
+          schema.contactStages,
+          ctx.principal,
+          eq(schema.contactStages.contactId, contactId),
+          eq(schema.contactStages.pipelineId, stage.pipelineId),
+        ),
+      )
       .for("update");
     if (previous?.stageId === stage.id) return { contactId, pipelineId: stage.pipelineId, stageId: stage.id, changed: false };
     await tx

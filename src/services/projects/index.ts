@@ -56,25 +56,30 @@ export async function currentProject(ctx: ServiceContext) {
 }
 
 /**
- * A new project in the caller's tenant; a user creating it becomes its admin. The event belongs to the new
+ * A new project in the caller's tenant; the user creating it becomes its admin. The event belongs to the new
  * project's stream, not to the project the caller is working in.
+ *
+ * Only users create projects: an API key belongs to one project and cannot enter another, so a project it created
+ * would have no member who can reach it (nobody could log into it, invite anyone or create its keys).
  */
 export async function createProject(ctx: ServiceContext, input: z.infer<typeof ProjectInput>) {
+  if (ctx.principal.actor.type !== "user") {
+    throw new AppError("forbidden", "Projects are created by users (log in): an API key is scoped to its own project", {
+      reason: "user_required",
+    });
+  }
   const id = uuidv7();
   const tenantId = ctx.principal.tenantId;
-  const creator = ctx.principal.actor.type === "user" ? ctx.principal.actor.id : null;
-  const event = {
-    ...ctx.outbox.event("project.created", { projectId: id, name: input.name, slug: input.slug, adminUserId: creator }),
-    projectId: id,
-  };
+  const creator = ctx.principal.actor.id;
+  // Moved in place to the new project: the writer publishes the very row it built.
+  const event = ctx.outbox.event("project.created", { projectId: id, name: input.name, slug: input.slug, adminUserId: creator });
+  event.projectId = id;
   const [[project]] = await ctx.db.batch([
     ctx.db.query
       .insert(schema.projects)
       .values({ id, tenantId, ...input })
       .returning(),
-    ...(creator
-      ? [ctx.db.query.insert(schema.memberships).values({ tenantId, projectId: id, userId: creator, role: "admin" as const })]
-      : []),
+    ctx.db.query.insert(schema.memberships).values({ tenantId, projectId: id, userId: creator, role: "admin" as const }),
     ctx.db.query.insert(schema.outbox).values(event),
   ] as const);
   return project!;
@@ -92,7 +97,7 @@ export async function updateCurrentProject(ctx: ServiceContext, input: z.infer<t
         ...(input.settings ? { settings: sql`${p.settings} || ${JSON.stringify(input.settings)}::jsonb` } : {}),
         updatedAt: sql`now()`,
       })
-      .where(eq(p.id, current.id))
+      .where(and(eq(p.id, current.id), eq(p.tenantId, ctx.principal.tenantId)))
       .returning(),
     ctx.db.query.insert(schema.outbox).values(ctx.outbox.event("project.updated", { projectId: current.id, fields: Object.keys(input) })),
   ] as const);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MemberRole } from "../members/index";
+import { Role } from "../auth/principal";
 import { resource, timestamp } from "../shared/output";
 import { defineVerb } from "../verbs/define";
 import {
@@ -23,7 +23,7 @@ const projectFields = {
 const Project = resource("Project", projectFields);
 const ProjectEntry = resource("ProjectEntry", {
   ...projectFields,
-  role: MemberRole.optional().describe("The caller's role in the project (users only; an API key has one project)"),
+  role: Role.optional().describe("The caller's role in the project (users only; an API key has one project)"),
 });
 
 export const listProjectsVerb = defineVerb({

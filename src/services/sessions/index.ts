@@ -1,9 +1,9 @@
-import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
 import { sessionStatusEnum } from "../../db/schema/enums";
 import { AppError } from "../../lib/errors";
-import { decodeCursor, toPage } from "../../lib/pagination";
+import { keyset, toPage } from "../../lib/pagination";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
 import type { ServiceContext } from "../context";
 import { findScoped } from "../shared/crud";
@@ -27,13 +27,13 @@ export async function listSessions(ctx: ServiceContext, q: z.infer<typeof Sessio
     q.channelId ? eq(s.channelId, q.channelId) : undefined,
     q.agentId ? eq(s.agentId, q.agentId) : undefined,
     q.status ? eq(s.status, q.status) : undefined,
-    q.cursor ? lt(s.id, String(decodeCursor(q.cursor, 1)[0])) : undefined,
   ];
+  const page = keyset({ id: s.id, direction: "desc", cursor: q.cursor });
   const rows = await ctx.db.query
     .select()
     .from(s)
-    .where(inScope(s, ctx.principal, ...filters))
-    .orderBy(desc(s.id))
+    .where(inScope(s, ctx.principal, ...filters, page.where))
+    .orderBy(...page.orderBy)
     .limit(q.limit + 1);
   return toPage(rows, q.limit, (r) => [r.id]);
 }

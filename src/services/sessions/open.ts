@@ -19,7 +19,13 @@ export async function findOrOpenSession(
   input: { contactId: string; channelId: string; timeoutMinutes: number; at: Date },
 ): Promise<{ session: SessionRow; opened: boolean }> {
   const s = schema.sessions;
-  const active = and(eq(s.contactId, input.contactId), eq(s.channelId, input.channelId), eq(s.status, "active"));
+  const active = and(
+    eq(s.tenantId, scope.tenantId),
+    eq(s.projectId, scope.projectId),
+    eq(s.contactId, input.contactId),
+    eq(s.channelId, input.channelId),
+    eq(s.status, "active"),
+  );
   for (let attempt = 0; attempt < 3; attempt++) {
     const [current] = await tx.select().from(s).where(active).for("update");
     if (current) {

@@ -1,10 +1,12 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { RunnableQuery } from "drizzle-orm/runnable-query";
 import { z } from "zod";
 import { schema } from "../../db";
 import { AppError } from "../../lib/errors";
-import { decodeCursor, toPage } from "../../lib/pagination";
+import { keyset, toPage } from "../../lib/pagination";
 import type { Topic } from "../../outbox/events";
+import type { OutboxRow } from "../../outbox/writer";
 import type { ServiceContext } from "../context";
 import { inScope, type ScopedTable } from "./scope";
 
@@ -29,12 +31,12 @@ export async function findScoped<T extends Table>(ctx: ServiceContext, table: T,
 
 /** Newest first, keyset on the time-ordered id. */
 export async function listScoped<T extends Table>(ctx: ServiceContext, table: T, q: PageQuery, ...filters: (SQL | undefined)[]) {
-  const cursorFilter = q.cursor ? lt(table.id, String(decodeCursor(q.cursor, 1)[0])) : undefined;
+  const page = keyset({ id: table.id, direction: "desc", cursor: q.cursor });
   const rows = (await ctx.db.query
     .select()
     .from(table as PgTable)
-    .where(and(inScope(table, ctx.principal), ...filters, cursorFilter))
-    .orderBy(desc(table.id))
+    .where(and(inScope(table, ctx.principal), ...filters, page.where))
+    .orderBy(...page.orderBy)
     .limit(q.limit + 1)) as (T["$inferSelect"] & { id: string })[];
   return toPage(rows, q.limit, (r) => [r.id]);
 }
@@ -45,8 +47,41 @@ export function requireFound<T>(row: T | undefined, resource: string, id: string
 }
 
 /**
+ * A change of `table` and its outbox event in one statement, the event written only if the change touched a row:
+ * `with changed as (<change> returning *), event as (insert into outbox … where exists (select from changed))
+ * select * from changed`. An update racing a delete, or the second of two deletes, changes nothing and so records
+ * nothing. `change` is an update or delete of `table` before `.returning()`; await the result or put it in a batch:
+ * it yields the changed rows, mapped like a select of the table. A caller that got no row must not report success
+ * (it throws, typically 404): the event it built was not written, and only an unconfirmed event is checked against
+ * the database before it is published.
+ */
+export function changeWithEvent<T extends PgTable>(
+  ctx: ServiceContext,
+  table: T,
+  change: { returning(): SQLWrapper },
+  event: OutboxRow,
+): RunnableQuery<T["$inferSelect"][], "pg"> & PromiseLike<T["$inferSelect"][]> {
+  const db = ctx.db.query;
+  const o = schema.outbox;
+  const changed = db.$with("changed", getTableColumns(table)).as(change.returning().getSQL());
+  const columns = sql.join(
+    [o.id, o.tenantId, o.projectId, o.topic, o.payload].map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+  const written = db.$with("event", {}).as(
+    sql`insert into ${o} (${columns}) select ${event.id}::uuid, ${event.tenantId ?? null}::uuid, ${event.projectId ?? null}::uuid,
+      ${event.topic}, ${JSON.stringify(event.payload)}::jsonb where exists (select from ${changed})`,
+  );
+  // Typed by hand: drizzle cannot tell a CTE over a generic table has a returning clause.
+  return db
+    .with(changed, written)
+    .select()
+    .from(changed as never) as unknown as RunnableQuery<T["$inferSelect"][], "pg"> & PromiseLike<T["$inferSelect"][]>;
+}
+
+/**
  * Updates a row of the caller's project by id (absent or another tenant's: the same 404) and records `topic` with
- * the changed field names in the same transaction — one HTTP batch after the existence check.
+ * the changed field names only if a row changed — one statement.
  */
 export async function updateScoped<T extends Table>(
   ctx: ServiceContext,
@@ -56,22 +91,22 @@ export async function updateScoped<T extends Table>(
   changes: Record<string, unknown>,
   event: { topic: Topic; idKey: string },
 ): Promise<T["$inferSelect"]> {
-  await findScoped(ctx, table, id, resource);
   const stamp = "updatedAt" in table ? { updatedAt: new Date() } : {};
-  const [rows] = await ctx.db.batch([
+  const [row] = await changeWithEvent(
+    ctx,
+    table,
     ctx.db.query
       .update(table as PgTable)
       .set({ ...changes, ...stamp } as never)
-      .where(inScope(table, ctx.principal, eq(table.id, id)))
-      .returning(),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event(event.topic, { [event.idKey]: id, fields: Object.keys(changes) })),
-  ] as const);
-  return requireFound((rows as T["$inferSelect"][])[0], resource, id);
+      .where(inScope(table, ctx.principal, eq(table.id, id))),
+    ctx.outbox.event(event.topic, { [event.idKey]: id, fields: Object.keys(changes) }),
+  );
+  return requireFound(row as T["$inferSelect"] | undefined, resource, id);
 }
 
 /**
- * Deletes a row of the caller's project by id (absent or another tenant's: the same 404) and records `topic`
- * in the same transaction — one HTTP batch after the existence check.
+ * Deletes a row of the caller's project by id (absent, another tenant's or already deleted: the same 404) and
+ * records `topic` only if this call deleted it — one statement.
  */
 export async function deleteScoped<T extends Table>(
   ctx: ServiceContext,
@@ -80,9 +115,11 @@ export async function deleteScoped<T extends Table>(
   resource: string,
   event: { topic: Topic; idKey: string },
 ) {
-  await findScoped(ctx, table, id, resource);
-  await ctx.db.batch([
+  const [row] = await changeWithEvent(
+    ctx,
+    table,
     ctx.db.query.delete(table as PgTable).where(inScope(table, ctx.principal, eq(table.id, id))),
-    ctx.db.query.insert(schema.outbox).values(ctx.outbox.event(event.topic, { [event.idKey]: id })),
-  ]);
+    ctx.outbox.event(event.topic, { [event.idKey]: id }),
+  );
+  requireFound(row, resource, id);
 }

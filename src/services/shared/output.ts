@@ -11,8 +11,4 @@ export const page = <T extends z.ZodType>(item: T, id: string) =>
 /** A documented row: the listed fields, and whatever else the resource carries. */
 export const resource = <S extends z.ZodRawShape>(id: string, shape: S) => z.looseObject({ id: z.string(), ...shape }).meta({ id });
 
-/** The input of verbs addressing one row by its id. */
-export const ids = <K extends string>(...keys: K[]) =>
-  z.object(Object.fromEntries(keys.map((k) => [k, z.uuid()])) as { [P in K]: z.ZodUUID });
-
 export const nothing = z.void();

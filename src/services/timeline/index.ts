@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
-import { keyset, toPage } from "../../lib/pagination";
+import { CursorValue, keyset, toPage } from "../../lib/pagination";
 import { loadContact } from "../contacts/access";
 import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
@@ -18,7 +18,7 @@ const e = schema.contactEvents;
 export async function contactTimeline(ctx: ServiceContext, contactId: string, q: z.infer<typeof TimelineQuery>) {
   await loadContact(ctx, contactId);
   const sortKey = sql`${e.occurredAt}`;
-  const page = keyset({ sortKey, id: e.id, direction: "desc", cursor: q.cursor });
+  const page = keyset({ sortKey, id: e.id, direction: "desc", cursor: q.cursor, value: CursorValue.timestamp });
   const rows = await ctx.db.query
     .select({ event: e, sortValue: sql<string>`${sortKey}::text` })
     .from(e)

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { type Database, schema } from "../../db";
+import type { Database } from "../../db";
 import type { WebhookChannel } from "./channel-lookup";
+import { claimCte, claimed, type WahaDelivery } from "./delivery";
 
 /** WAHA ack values → message status. 0 (PENDING) says nothing new. */
 const ACK_STATUS: Record<number, "failed" | "sent" | "delivered" | "read" | "played" | undefined> = {
@@ -18,32 +19,30 @@ const ACK_TOPIC = {
   played: "message.read",
 } as const;
 
+/** Parked acks for a message that never got its WhatsApp id are deleted by the cron after this many days. */
+export const PARKED_ACK_RETENTION_DAYS = 7;
+
 /**
  * Applies an ack so that status only moves forward (acks arrive out of order and, in groups, once per participant):
- * one statement updates the message if the ack is news and writes the matching outbox event. An ack for a message
- * we do not know yet is parked until the outbound pipeline stores the WhatsApp id.
+ * one statement claims the delivery, updates the message if the ack is news and writes the matching outbox event —
+ * or, for a message we do not know yet, parks the ack until the outbound pipeline stores the WhatsApp id (parked
+ * acks nobody claims are dropped after PARKED_ACK_RETENTION_DAYS).
  */
 export async function applyAck(
   db: Database,
   channel: Pick<WebhookChannel, "id" | "tenantId" | "projectId">,
   ack: { id: string; ack: number; participant?: string | null },
-): Promise<{ outcome: "updated" | "stale" | "parked" | "ignored"; outboxIds: string[] }> {
+  delivery?: WahaDelivery,
+): Promise<{ outcome: "updated" | "stale" | "parked" | "ignored" | "duplicate_delivery"; outboxIds: string[] }> {
   const status = ACK_STATUS[ack.ack];
   if (!status) return { outcome: "ignored", outboxIds: [] };
-  const { rows } = await db.query.execute<{ outbox_id: string | null; matched: boolean }>(
-    ackStatement(channel, ack.id, status, ack.participant ?? null),
+  const { rows } = await db.query.execute<{ outbox_id: string | null; matched: boolean; fresh: boolean }>(
+    ackStatement(channel, delivery, ack, status),
   );
   const row = rows[0];
+  if (row && !row.fresh) return { outcome: "duplicate_delivery", outboxIds: [] };
   if (row?.outbox_id) return { outcome: "updated", outboxIds: [row.outbox_id] };
   if (row?.matched) return { outcome: "stale", outboxIds: [] };
-  await db.query.insert(schema.pendingMessageAcks).values({
-    tenantId: channel.tenantId,
-    projectId: channel.projectId,
-    channelId: channel.id,
-    channelMessageId: ack.id,
-    ack: ack.ack,
-    participant: ack.participant ?? null,
-  });
   return { outcome: "parked", outboxIds: [] };
 }
 
@@ -66,15 +65,17 @@ export async function applyParkedAcks(
 
 function ackStatement(
   channel: Pick<WebhookChannel, "id" | "tenantId" | "projectId">,
-  channelMessageId: string,
+  delivery: WahaDelivery | undefined,
+  ack: { id: string; ack: number; participant?: string | null },
   status: string,
-  participant: string | null,
 ) {
+  const channelMessageId = ack.id;
+  const participant = ack.participant ?? null;
   const order = sql`array['queued','sent','delivered','read','played']::message_status[]`;
   const topic = ACK_TOPIC[status as keyof typeof ACK_TOPIC];
   return sql`
-    with target as (
-      select id, status from messages where channel_id = ${channel.id} and channel_message_id = ${channelMessageId}
+    with ${claimCte(channel, delivery)}, target as (
+      select id, status from messages where channel_id = ${channel.id} and channel_message_id = ${channelMessageId} and ${claimed}
     ), upd as (
       update messages m set
         status = ${status}::message_status,
@@ -82,7 +83,8 @@ function ackStatement(
         read_at = case when ${status} in ('read','played') then coalesce(m.read_at, now()) else m.read_at end,
         error = case when ${status} = 'failed' then 'WhatsApp reported an error (ack -1)' else m.error end,
         metadata = case when ${participant}::text is null then m.metadata
-                   else jsonb_set(m.metadata, '{acks}', coalesce(m.metadata->'acks', '{}'::jsonb) || jsonb_build_object(${participant}::text, ${status}::text)) end,
+                   else jsonb_set(m.metadata, '{acks}',
+                     coalesce(m.metadata->'acks', '{}'::jsonb) || jsonb_build_object(${participant}::text, ${status}::text)) end,
         updated_at = now()
       from target t
       where m.id = t.id and (
@@ -94,9 +96,17 @@ function ackStatement(
     ), evt as (
       insert into outbox (id, tenant_id, project_id, topic, payload)
       select ventros_uuidv7(), ${channel.tenantId}, ${channel.projectId}, ${topic},
-             jsonb_build_object('messageId', u.id, 'sessionId', u.session_id, 'contactId', u.contact_id, 'channelId', ${channel.id}::uuid, 'status', u.status)
+             jsonb_build_object('messageId', u.id, 'sessionId', u.session_id, 'contactId', u.contact_id, 'channelId', ${channel.id}::uuid,
+                                'status', u.status)
       from upd u
       returning id
+    ), park as (
+      insert into pending_message_acks (id, tenant_id, project_id, channel_id, channel_message_id, ack, participant)
+      select ventros_uuidv7(), ${channel.tenantId}::uuid, ${channel.projectId}::uuid, ${channel.id}::uuid, ${channelMessageId}::text,
+             ${ack.ack}::int, ${participant}::text
+      where ${claimed} and not exists (select 1 from target)
+      returning id
     )
-    select (select id from evt) as outbox_id, exists (select 1 from target) as matched`;
+    select (select id from evt) as outbox_id, exists (select 1 from target) as matched, ${claimed} as fresh,
+           exists (select 1 from park) as parked`;
 }

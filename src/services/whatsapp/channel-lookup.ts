@@ -7,7 +7,7 @@ export interface WebhookChannel {
   tenantId: string;
   projectId: string;
   wahaSession: string;
-  webhookSecret: string | null;
+  webhookSecret: string;
   sessionTimeoutMinutes: number;
 }
 

@@ -1,12 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../db";
 import { type Identifier, identifiersFor, isBroadcast, normalizeChatId, phoneOf } from "../../integrations/waha/chat-ids";
-import type { WahaMessage } from "../../integrations/waha/payloads";
+import { dateOf, type WahaMessage } from "../../integrations/waha/payloads";
 import type { WebhookChannel } from "./channel-lookup";
+import { clampToReceipt } from "./delivery";
 
 export type IngestOutcome =
   | { outcome: "created"; messageId: string; sessionId: string; contactId: string; outboxIds: string[] }
-  | { outcome: "duplicate_delivery" | "duplicate_message" | "ignored"; reason?: string; messageId?: string };
+  | { outcome: "duplicate_delivery" | "duplicate_message" | "ignored"; reason?: string; messageId?: string }
+  | { outcome: "rejected"; reason: string };
 
 type ContentType = "text" | "image" | "video" | "audio" | "voice" | "document" | "location" | "contact" | "sticker";
 
@@ -14,19 +16,26 @@ type ContentType = "text" | "image" | "video" | "audio" | "voice" | "document" |
  * Decides what a WAHA `message` / `message.any` payload means — who the conversation is with, direction, content
  * type, media, timestamps — and hands it to `ventros_ingest_message`, which makes it durable atomically in one
  * round trip (contact, session, message, counters, outbox).
+ *
+ * The message's time is its timestamp, but never later than its receipt (`delivery.receivedAt`): a message dated
+ * in the future would keep its session active and its contact "latest" until that date.
+ * A chat id that identifies nobody (`@c.us`, letters, an unknown kind) is rejected: contacts are found by their
+ * identifiers, and a shared empty one would merge unrelated senders into one contact.
  */
 export async function ingestMessage(
   db: Database,
   channel: WebhookChannel,
-  delivery: { eventId: string; event: string },
+  delivery: { eventId: string; event: string; receivedAt?: Date },
   msg: WahaMessage,
 ): Promise<IngestOutcome> {
   const chat = normalizeChatId(msg.fromMe ? (msg.to ?? "") : msg.from);
-  if (!chat || isBroadcast(chat) || isBroadcast(msg.from)) return { outcome: "ignored", reason: "broadcast" };
+  if (isBroadcast(chat) || isBroadcast(msg.from)) return { outcome: "ignored", reason: "broadcast" };
   // Our own API sends come back as message.any; the outbound pipeline already recorded them.
   if (msg.fromMe && msg.source === "api") return { outcome: "ignored", reason: "own api send" };
-  const identifiers = [...identifiersFor(chat), ...linkedIdentifiers(chat, msg)];
-  if (identifiers.length === 0) return { outcome: "ignored", reason: `unsupported chat id ${chat}` };
+  if (!chat) return { outcome: "rejected", reason: `the message has no chat id (payload.${msg.fromMe ? "to" : "from"})` };
+  const own = identifiersFor(chat);
+  if (own.length === 0) return { outcome: "rejected", reason: `chat id '${chat.slice(0, 100)}' identifies no WhatsApp user or group` };
+  const identifiers = [...own, ...linkedIdentifiers(chat, msg)];
 
   const media = msg.media ?? null;
   const input = {
@@ -36,7 +45,7 @@ export async function ingestMessage(
     dedupe_key: `${channel.id}:${delivery.eventId}`,
     event_type: delivery.event,
     timeout_minutes: channel.sessionTimeoutMinutes,
-    at: toDate(msg.timestamp).toISOString(),
+    at: clampToReceipt(dateOf(msg.timestamp), delivery.receivedAt ?? new Date()).toISOString(),
     identifiers: dedupe(identifiers),
     contact_name: chat.endsWith("@g.us") ? null : msg.fromMe ? null : (msg.notifyName ?? pushName(msg) ?? null),
     contact_phone: phoneOf(chat) ?? null,
@@ -77,11 +86,6 @@ export async function ingestMessage(
   return { outcome: r.outcome as "duplicate_delivery" | "duplicate_message", messageId: r.message_id as string | undefined };
 }
 
-/** WhatsApp timestamps are seconds; some engines and versions send milliseconds. */
-export function toDate(timestamp: number): Date {
-  return new Date(timestamp > 1e12 ? timestamp : timestamp * 1000);
-}
-
 export function contentType(msg: WahaMessage): ContentType {
   if (msg.location && msg.location.latitude != null) return "location";
   if (msg.vCards?.length) return "contact";
@@ -113,10 +117,11 @@ function engineType(msg: WahaMessage): string | undefined {
   return typeof t === "string" ? t : undefined;
 }
 
+/** Engine data is not validated at the edge, so a name from it is used only when it is storable as it is. */
 function pushName(msg: WahaMessage): string | undefined {
   const d = (msg._data ?? {}) as Record<string, any>;
   const name = d.notifyName ?? d.pushName ?? d.PushName;
-  return typeof name === "string" ? name : undefined;
+  return typeof name === "string" && name.length <= 256 && !name.includes("\u0000") ? name : undefined;
 }
 
 function dedupe(list: Identifier[]) {
