@@ -6,7 +6,11 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 const WIDTH = 140;
-const files = execFileSync("git", ["ls-files", "src/*.ts", "test/*.ts", "scripts/*.ts", "*.ts"], { encoding: "utf8" })
+const files = execFileSync(
+  "git",
+  ["ls-files", "--cached", "--others", "--exclude-standard", "src/*.ts", "test/*.ts", "scripts/*.ts", "*.ts"],
+  { encoding: "utf8" },
+)
   .split("\n")
   .filter((f) => f && !f.startsWith("src/gen/") && f !== "worker-configuration.d.ts");
 const long = files.flatMap((file) =>

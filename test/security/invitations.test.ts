@@ -92,7 +92,8 @@ describe("members join by invitation", () => {
     );
     // The events of the join belong to the project joined; none carries the token or the password.
     const { rows } = await db.query.execute<{ topic: string; payload: unknown }>(
-      sql`select topic, payload from outbox where project_id = ${t.project.id} and (payload->>'invitationId' = ${invited.body.id} or payload->>'userId' = ${accepted.body.user.id}) order by id`,
+      sql`select topic, payload from outbox where project_id = ${t.project.id}
+        and (payload->>'invitationId' = ${invited.body.id} or payload->>'userId' = ${accepted.body.user.id}) order by id`,
     );
     expect(rows.map((r) => r.topic).sort()).toEqual(["invitation.accepted", "invitation.created", "member.added"]);
     expect(JSON.stringify(rows)).not.toContain(token.split(".")[1]!);
