@@ -1,6 +1,7 @@
 import type { Database } from "../db";
 import type { Config } from "../env";
 import type { Logger } from "../lib/logger";
+import type { PendingEvent } from "../outbox/writer";
 import type { Principal } from "../services/auth/principal";
 import type { ServiceContext } from "../services/context";
 
@@ -13,7 +14,7 @@ export interface AppEnv {
     db: Database;
     principal: Principal;
     /** Outbox ids committed outside a service context (e.g. by the webhook ingestion); published after the response. */
-    committedEvents: string[];
+    committedEvents: PendingEvent[];
     /** Set by `requireAuth`: the context every service call of this request receives. */
     svc: ServiceContext;
   };

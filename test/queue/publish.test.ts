@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../../src/db";
+import type { WahaMessage } from "../../src/integrations/waha/payloads";
 import { createLogger } from "../../src/lib/logger";
 import type { OutboxMessage } from "../../src/outbox/events";
 import { publishOutbox } from "../../src/outbox/publisher";
@@ -10,8 +11,10 @@ import type { StreamEvent } from "../../src/realtime/event-stream";
 import { pushAllLive } from "../../src/realtime/live";
 import { createTagVerb } from "../../src/services/tags/verbs";
 import { callVerb } from "../../src/services/verbs/define";
+import { ingestMessage } from "../../src/services/whatsapp/ingest";
 import { testDatabase } from "../support/db";
 import { createTenantFixture } from "../support/fixtures";
+import { inboundText } from "../support/waha";
 
 const db = testDatabase();
 const log = createLogger({ test: true }, "error");
@@ -61,6 +64,28 @@ describe("publishing what a request committed", () => {
     const { queue, sent } = fakeQueue();
     expect(await publishOutbox(ctx.db, queue, log, { events })).toEqual({ published: 0, failed: 0 });
     expect(sent).toEqual([]);
+  });
+
+  it("inbound ingestion returns the rows it committed, so the webhook publishes them without reading them back", async () => {
+    const channel = await t.channel();
+    const lookup = {
+      ...channel,
+      tenantId: t.tenant.id,
+      projectId: t.project.id,
+      webhookSecret: channel.webhookSecret!,
+      sessionTimeoutMinutes: 30,
+    };
+    const payload = inboundText(`55119${Math.floor(1e7 + Math.random() * 8e7)}@c.us`, "oi") as unknown as WahaMessage;
+    const r = await ingestMessage(db, lookup, { eventId: `evt-${crypto.randomUUID()}`, event: "message" }, payload);
+    if (r.outcome !== "created") throw new Error(`not created: ${JSON.stringify(r)}`);
+    const stored = (
+      await db.query.execute<{ id: string; topic: string; payload: Record<string, unknown> }>(
+        sql`select id::text, topic, payload from outbox where id = any(${`{${r.outboxIds.join(",")}}`}::uuid[]) order by id`,
+      )
+    ).rows;
+    expect(stored.map((o) => o.topic)).toEqual(["contact.created", "session.created", "message.created"]);
+    expect(r.committedRows.map(({ id, topic, payload }) => ({ id, topic, payload }))).toEqual(stored);
+    expect(r.committedRows.every((row) => row.tenantId === t.tenant.id && row.projectId === t.project.id)).toBe(true);
   });
 
   it("shows conversation events in the rooms even when the queue refuses them, and leaves them for the sweep", async () => {

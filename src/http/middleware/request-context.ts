@@ -39,7 +39,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   } finally {
     // Publish exactly the events this request committed, after the response; the cron sweep is the safety net.
     // Conversation events reach the WebSocket rooms first, without waiting for the queue's batch window.
-    const committed = [...(c.var.svc?.outbox.takePending() ?? []), ...c.var.committedEvents.map((id) => ({ id }))];
+    const committed = [...(c.var.svc?.outbox.takePending() ?? []), ...c.var.committedEvents];
     afterResponse(c.executionCtx, async () => {
       if (committed.length)
         await publishOutbox(db, c.env.EVENTS, log, { events: committed, beforeSend: (messages) => pushAllLive(c.env, messages) }).catch(

@@ -95,7 +95,7 @@ export const authRoutes = createRouter()
     }
     const secret = c.var.config.JWT_SECRET;
     const accepted = await acceptInvitationWithNewAccount(c.var.db, secret, c.req.valid("param").token, c.req.valid("json"));
-    c.var.committedEvents.push(...accepted.outboxIds);
+    c.var.committedEvents.push(...accepted.outboxIds.map((id) => ({ id })));
     return c.json(await issueTokenPair(c.var.db, secret, accepted.user, accepted.membership, uuidv7()), 201);
   })
   .openapi(refreshRoute, async (c) => c.json(await refresh(c.var.db, c.var.config.JWT_SECRET, c.req.valid("json").refreshToken), 200))

@@ -51,8 +51,9 @@ export const wahaWebhookRoutes = createRouter().openapi(route, async (c) => {
     parsed,
     log.child({ channelId: channel.id, event: event.event, eventId: event.id }),
   );
-  const { outboxIds, ...rest } = result;
-  c.var.committedEvents.push(...outboxIds);
+  const { outboxIds, committedRows, ...rest } = result;
+  const known = new Map((committedRows ?? []).map((row) => [row.id, row]));
+  c.var.committedEvents.push(...outboxIds.map((id) => ({ id, row: known.get(id) })));
   return c.json({ ok: true as const, ...rest }, 200);
 });
 

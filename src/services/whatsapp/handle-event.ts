@@ -1,6 +1,7 @@
 import { type Database, schema } from "../../db";
 import type { ParsedWahaDelivery, WahaEvent, WahaRejection } from "../../integrations/waha/payloads";
 import type { Logger } from "../../lib/logger";
+import type { OutboxRow } from "../../outbox/writer";
 import { permanentDataError, recordRejection } from "../webhooks/rejections";
 import { applyAck } from "./acks";
 import { applyEdit, applyReaction, applyRevoke, applySessionStatus } from "./changes";
@@ -12,6 +13,8 @@ export interface EventResult {
   outcome: string;
   /** Outbox rows committed by this event, for the transport to publish. */
   outboxIds: string[];
+  /** Those of them known in full (no need to read them back before publishing). */
+  committedRows?: OutboxRow[];
   [key: string]: unknown;
 }
 
@@ -82,7 +85,7 @@ async function handleWahaEvent(
     case "message":
     case "message.any": {
       const r = await ingestMessage(db, channel, { eventId: envelope.id, event: envelope.event, receivedAt }, event.payload);
-      return { ...r, outboxIds: r.outcome === "created" ? r.outboxIds : [] };
+      return r.outcome === "created" ? r : { ...r, outboxIds: [] };
     }
     case "message.ack":
       return applyAck(db, channel, event.payload, delivery);

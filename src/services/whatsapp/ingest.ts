@@ -2,11 +2,13 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../../db";
 import { type Identifier, identifiersFor, isBroadcast, normalizeChatId, phoneOf } from "../../integrations/waha/chat-ids";
 import { dateOf, type WahaMessage } from "../../integrations/waha/payloads";
+import type { Topic } from "../../outbox/events";
+import type { OutboxRow } from "../../outbox/writer";
 import type { WebhookChannel } from "./channel-lookup";
 import { clampToReceipt } from "./delivery";
 
 export type IngestOutcome =
-  | { outcome: "created"; messageId: string; sessionId: string; contactId: string; outboxIds: string[] }
+  | { outcome: "created"; messageId: string; sessionId: string; contactId: string; outboxIds: string[]; committedRows: OutboxRow[] }
   | { outcome: "duplicate_delivery" | "duplicate_message" | "ignored"; reason?: string; messageId?: string }
   | { outcome: "rejected"; reason: string };
 
@@ -81,6 +83,12 @@ export async function ingestMessage(
       sessionId: String(r.session_id),
       contactId: String(r.contact_id),
       outboxIds: (r.outbox_ids as string[]) ?? [],
+      // The rows it committed, so they are published without being read back.
+      committedRows: ((r.outbox as { id: string; topic: Topic; payload: Record<string, unknown> }[] | undefined) ?? []).map((o) => ({
+        ...o,
+        tenantId: channel.tenantId,
+        projectId: channel.projectId,
+      })),
     };
   }
   return { outcome: r.outcome as "duplicate_delivery" | "duplicate_message", messageId: r.message_id as string | undefined };
