@@ -22,6 +22,8 @@ export default defineConfig({
           LOG_LEVEL: "error",
           JWT_SECRET,
           STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
+          // A WAHA call that hangs (the sandbox's accept-hang fault) is given up quickly; the sandbox answers in ms.
+          WAHA_TIMEOUT_MS: "2000",
           // Suites make hundreds of calls per key; the limiter's own test moves its tenant to the tiny plan.
           RATE_LIMITS: JSON.stringify({
             free: { key: 1_000_000, tenant: 1_000_000 },

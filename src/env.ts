@@ -16,6 +16,8 @@ const configSchema = z.object({
   NEON_HTTP_ENDPOINT: z.url().optional(),
   /** Upper bound of every database call (HTTP query, WebSocket connect, statement); past it the request answers 503. */
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  /** Upper bound of one WAHA call (send, chat listing); a send past it is treated as possibly delivered and reconciled. */
+  WAHA_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(20_000),
   JWT_SECRET: z
     .string({ error: "JWT_SECRET is not set (at least 32 random characters)" })
     .min(32, "JWT_SECRET must be at least 32 characters"),

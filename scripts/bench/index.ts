@@ -18,6 +18,7 @@ import { type LocalDatabase, startLocalDatabase } from "../local-db";
 import { nodeDatabase } from "../local-db/node-driver";
 import { type LocalWorker, startLocalWorker } from "../local-worker";
 import { benchContacts } from "./contacts";
+import { benchDeliver } from "./deliver";
 import { benchFloor, recheckFloor } from "./floor";
 import { type SuiteReport, settle } from "./harness";
 import { benchLive } from "./live";
@@ -40,6 +41,7 @@ const suites: Record<string, (env: BenchEnv) => Promise<SuiteReport>> = {
   webhooks: benchWebhooks,
   mcp: benchMcp,
   live: benchLive,
+  deliver: benchDeliver,
 };
 const args = process.argv.slice(2).filter((a) => a !== "--");
 const unknown = args.filter((a) => !suites[a]);
@@ -81,6 +83,8 @@ const worker = await startLocalWorker({
     NEON_HTTP_ENDPOINT: db.workerVars.NEON_HTTP_ENDPOINT,
     ENVIRONMENT: "development",
     LOG_LEVEL: "warn",
+    // The deliver suite's WAHA loses answers on purpose: the send gives up on a lost answer after 1 s.
+    WAHA_TIMEOUT_MS: "1000",
     // The bench measures the stack, not the limiter's refusals.
     RATE_LIMITS: JSON.stringify({ free: { key: 1_000_000, tenant: 1_000_000 } }),
   },

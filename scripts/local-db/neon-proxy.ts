@@ -10,6 +10,9 @@
  * scope answers — `down` drops every connection at once (as a refused or reset connection), `hang` accepts and
  * never answers, `ok` serves again (and drops whatever the fault left hanging). Scopes keep a test's faults away
  * from every other caller; the unscoped endpoints are the scope `""`. `GET /__fault` lists the current modes.
+ * `POST /__fault {"scope": "t1", "failQuery": {"match": "\"channels\"", "times": 1}}` fails just the next HTTP
+ * query (or batch) of that scope whose SQL contains `match` — one failed query in the middle of a unit of work —
+ * with a Postgres error whose text quotes the SQL, as the driver would report it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
@@ -58,6 +61,7 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
   const pools = new Map<string, pg.Pool>();
   const sockets = new Set<net.Socket>();
   const faults = new Map<string, FaultMode>();
+  const failQueries = new Map<string, { match: string; times: number }>();
   /** What a fault left open (held HTTP requests, frozen WebSockets), per scope; closed when the scope recovers. */
   const stranded = new Map<string, Set<() => void>>();
   const modeOf = (scope: string): FaultMode => faults.get(scope) ?? "ok";
@@ -104,8 +108,12 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
     if (url.pathname === "/__fault") {
       if (req.method === "GET") return send(res, 200, Object.fromEntries(faults));
       if (req.method !== "POST") return send(res, 405, { message: "GET or POST" });
-      const body = JSON.parse((await readBody(req)) || "{}") as { scope?: unknown; mode?: unknown };
+      const body = JSON.parse((await readBody(req)) || "{}") as { scope?: unknown; mode?: unknown; failQuery?: any };
       const scope = typeof body.scope === "string" ? body.scope : "";
+      if (body.failQuery && typeof body.failQuery.match === "string") {
+        failQueries.set(scope, { match: body.failQuery.match, times: Number(body.failQuery.times ?? 1) });
+        return send(res, 200, { scope, failQuery: failQueries.get(scope) });
+      }
       if (!FAULT_MODES.has(body.mode as FaultMode)) return send(res, 400, { message: 'mode must be "ok", "down" or "hang"' });
       setFault(scope, body.mode as FaultMode);
       return send(res, 200, { scope, mode: modeOf(scope) });
@@ -132,6 +140,13 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
 
     const body = JSON.parse((await readBody(req)) || "{}");
     const arrayMode = header(req, "neon-array-mode") === "true";
+    const injected = failQueries.get(route.scope);
+    const texts: string[] = (Array.isArray(body.queries) ? body.queries : [body]).map((q: { query?: string }) => String(q?.query ?? ""));
+    const hit = injected && texts.find((q) => q.includes(injected.match));
+    if (injected && hit) {
+      if (--injected.times <= 0) failQueries.delete(route.scope);
+      return send(res, 400, { message: `injected failure in: ${hit}`, code: "XX000", severity: "ERROR" });
+    }
     counters.httpRequests++;
     const unlock = gate ? await gate.acquire() : undefined;
     let client: pg.PoolClient;

@@ -29,10 +29,28 @@ export interface SandboxSession {
   autoAck?: boolean;
   /** Use this WhatsApp id for the next accepted send (tests that need to know it in advance). */
   nextMessageId?: string;
+  /**
+   * Faults for the next sends, one consumed per send, in order (fault injection for exactly-once tests):
+   *  - `accept-hang`: the send is recorded (the customer gets it), then no answer ever comes — the client times out;
+   *  - `accept-drop`: recorded, then the connection is dropped without an answer;
+   *  - `accept-500`: recorded, then a 500 (WAHA failed after handing the message to WhatsApp);
+   *  - `refuse`: the connection is dropped before anything is recorded;
+   *  - `400`: a definite rejection before anything is recorded;
+   *  - `delay:<ms>`: recorded and answered normally, after a delay.
+   */
+  faults?: SendFault[];
+  /** Per-send probabilities of faults (the bench): e.g. `{ "accept-drop": 0.1, "refuse": 0.05 }`, drawn once per send. */
+  faultRates?: Partial<Record<"accept-hang" | "accept-drop" | "accept-500" | "refuse", number>>;
+  /** Fail the next N chat-message listings with HTTP 500 (WAHA cannot be read either). */
+  listFailNext?: number;
 }
+
+export type SendFault = "accept-hang" | "accept-drop" | "accept-500" | "refuse" | "400" | `delay:${number}`;
 
 export interface SentMessage {
   endpoint: string;
+  /** The fault this send met, if any (the CRM may not know it was sent). */
+  fault?: string;
   session: string;
   chatId: string;
   body: Record<string, unknown>;
@@ -88,6 +106,40 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
       const s = sessions.get(parts[2]);
       return s ? json(res, 200, { name: s.name, status: "WORKING", me: { id: me(s) } }) : json(res, 404, { error: "session not found" });
     }
+    // WAHA: GET /api/{session}/chats/{chatId}/messages?limit=&downloadMedia= — the chat's messages, newest first.
+    if (req.method === "GET" && parts[0] === "api" && parts[2] === "chats" && parts[4] === "messages" && parts.length === 5) {
+      const session = sessions.get(parts[1]!);
+      if (!session) return json(res, 404, { message: "session not found" });
+      if (session.apiKey && req.headers["x-api-key"] !== session.apiKey) return json(res, 401, { message: "Unauthorized" });
+      if (session.listFailNext && session.listFailNext > 0) {
+        session.listFailNext--;
+        return json(res, 500, { message: "sandbox: simulated listing failure" });
+      }
+      const chatId = decodeURIComponent(parts[3]!);
+      const limit = Math.max(1, Math.min(1000, Number(url.searchParams.get("limit") ?? 10) || 10));
+      const offset = Math.max(0, Number(url.searchParams.get("offset") ?? 0) || 0);
+      const gte = Number(url.searchParams.get("filter.timestamp.gte") ?? 0) || 0;
+      // Only what the sandbox sent (fromMe): `filter.fromMe=false` has nothing to list.
+      const fromMe = url.searchParams.get("filter.fromMe");
+      const list = sent
+        .filter((m) => m.session === session.name && m.chatId === chatId && fromMe !== "false" && m.at >= gte * 1000)
+        .reverse()
+        .slice(offset, offset + limit)
+        .map((m) => ({
+          id: m.messageId,
+          timestamp: Math.floor(m.at / 1000),
+          from: me(session),
+          fromMe: true,
+          source: "api",
+          to: m.chatId,
+          body: String(m.body.text ?? m.body.caption ?? ""),
+          hasMedia: m.endpoint !== "sendText",
+          media: null,
+          ack: 1,
+          ackName: "SERVER",
+        }));
+      return json(res, 200, list);
+    }
     if (req.method === "POST" && parts[0] === "api" && parts[1] && SEND_ENDPOINTS.has(parts[1])) {
       const body = JSON.parse(await readBody(req));
       const session: SandboxSession = sessions.get(body.session) ?? { name: body.session };
@@ -97,11 +149,27 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
         session.failNext--;
         return json(res, 500, { message: "sandbox: simulated failure" });
       }
+      const fault = nextFault(session);
+      if (fault === "refuse") {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === "400") return json(res, 400, { message: "sandbox: simulated rejection" });
       const messageId = session.nextMessageId ?? randomBytes(10).toString("hex").toUpperCase();
       session.nextMessageId = undefined;
       const fullId = `true_${body.chatId}_${messageId}`;
       const timestamp = Math.floor(Date.now() / 1000);
-      sent.push({ endpoint: parts[1], session: session.name, chatId: body.chatId, body, messageId: fullId, at: Date.now() });
+      sent.push({ endpoint: parts[1], session: session.name, chatId: body.chatId, body, messageId: fullId, at: Date.now(), fault });
+      if (fault === "accept-hang") {
+        // Never answered: the client's timeout ends it (or the sandbox closing).
+        return;
+      }
+      if (fault === "accept-drop") {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === "accept-500") return json(res, 500, { message: "sandbox: failed after sending" });
+      if (fault?.startsWith("delay:")) await new Promise((r) => setTimeout(r, Number(fault.slice(6)) || 0));
       if (session.autoAck && session.webhookUrl) {
         setTimeout(async () => {
           for (const [ack, ackName] of [
@@ -216,6 +284,17 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
     },
   };
   return sandbox;
+}
+
+/** The fault the next send meets: queued faults first, then the configured rates. */
+function nextFault(session: SandboxSession): string | undefined {
+  if (session.faults?.length) return session.faults.shift();
+  let roll = Math.random();
+  for (const [fault, rate] of Object.entries(session.faultRates ?? {})) {
+    if (roll < (rate ?? 0)) return fault;
+    roll -= rate ?? 0;
+  }
+  return undefined;
 }
 
 const me = (s: SandboxSession | undefined) => s?.me ?? "5500000000000@c.us";

@@ -4,11 +4,14 @@ import { databaseFor, parseConfig } from "../env";
 import { IDEMPOTENCY_TTL_HOURS } from "../http/middleware/idempotency";
 import { createLogger } from "../lib/logger";
 import { publishOutbox } from "../outbox/publisher";
+import { createServiceContext, type ServiceContext } from "../services/context";
+import { reconcileStaleClaims } from "../services/messages/deliver";
 import { expireIdleSessions } from "../services/sessions/expire";
-import { PARKED_ACK_RETENTION_DAYS } from "../services/whatsapp/acks";
+import { applyOrphanedParkedAcks, PARKED_ACK_RETENTION_DAYS } from "../services/whatsapp/acks";
 
 /**
- * Cron (every minute) — the safety nets: expire sessions whose room never got an alarm, publish outbox rows whose
+ * Cron (every minute) — the safety nets: expire sessions whose room never got an alarm, reconcile outbound sends
+ * whose claim outlived its lease, apply acks parked in a race with the send, publish outbox rows whose
  * after-commit publish did not happen (isolate died, queue hiccup) — and retention: idempotency keys after 24 h,
  * published outbox rows after 7 days, dedupe records (processed, ignored and rejected deliveries) after 14 days
  * (well past WAHA's and Stripe's retry windows), acks parked for a message that never got its WhatsApp id after
@@ -20,6 +23,28 @@ export async function runScheduled(env: Env, ctx: ExecutionContext) {
   const db = databaseFor(config);
   try {
     const expired = await expireIdleSessions(db);
+    // Outbound sends whose claim outlived its lease (a Worker killed mid-send): reconciled with WAHA, then
+    // `sent`, re-queued or `failed` ("delivery unknown") — never left `queued` without an owner.
+    const contexts: ServiceContext[] = [];
+    const reconciled = await reconcileStaleClaims(
+      db,
+      (scope) => {
+        const ctx = createServiceContext(db, { ...scope, role: "admin", actor: { type: "system", id: "cron:reconcile-sends" } }, log);
+        contexts.push(ctx);
+        return ctx;
+      },
+      { wahaTimeoutMs: config.WAHA_TIMEOUT_MS },
+    ).catch((err) => {
+      log.warn("reconciling stale sends failed", { err });
+      return {};
+    });
+    const lateAcks = await applyOrphanedParkedAcks(db).catch((err) => {
+      log.warn("applying parked acks failed", { err });
+      return [] as string[];
+    });
+    const events = [...contexts.flatMap((c) => c.outbox.takePending()), ...lateAcks.map((id) => ({ id }))];
+    if (events.length) await publishOutbox(db, env.EVENTS, log, { events });
+    if (Object.keys(reconciled).length || lateAcks.length) log.info("delivery sweep", { reconciled, lateAcks: lateAcks.length });
     const published = await publishOutbox(db, env.EVENTS, log, { olderThanMs: 10_000 });
     await db.batch([
       db.query
@@ -36,7 +61,7 @@ export async function runScheduled(env: Env, ctx: ExecutionContext) {
     ]);
     if (expired.length || published.published || published.failed)
       log.info("scheduled run", { expiredSessions: expired.length, ...published });
-    return { expiredSessions: expired.length, ...published };
+    return { expiredSessions: expired.length, reconciled, lateAcks: lateAcks.length, ...published };
   } finally {
     ctx.waitUntil(db.close());
   }

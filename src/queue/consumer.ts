@@ -6,7 +6,11 @@ import type { OutboxMessage, Topic } from "../outbox/events";
 import { publishOutbox } from "../outbox/publisher";
 import { createServiceContext, type ServiceContext } from "../services/context";
 import { recordDeadLetter } from "../services/dead-letters";
+import { markSendDeadLettered } from "../services/messages/deliver";
 import { topicHandlers } from "./handlers";
+
+/** Deliveries of an event before the queue dead-letters it: `max_retries` (wrangler.toml, 5) + 1. */
+export const SOURCE_QUEUE_ATTEMPTS = 6;
 
 export interface ConsumerContext {
   env: Env;
@@ -31,7 +35,11 @@ export async function consumeBatch(batch: MessageBatch<OutboxMessage>, env: Env,
     if (batch.queue.endsWith("-dlq")) {
       for (const message of batch.messages) {
         try {
-          await recordDeadLetter(db, batch.queue, message.body, message.attempts);
+          // A dead letter arrives with its own delivery count (1); the event itself failed every attempt upstream.
+          await recordDeadLetter(db, batch.queue, message.body, SOURCE_QUEUE_ATTEMPTS);
+          if (message.body?.topic === "message.queued" && message.body.payload?.messageId) {
+            await markSendDeadLettered(db, message.body, String(message.body.payload.messageId), SOURCE_QUEUE_ATTEMPTS);
+          }
           log.error("event dead-lettered", { outboxId: message.body?.id, topic: message.body?.topic });
           message.ack();
         } catch (err) {

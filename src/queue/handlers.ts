@@ -1,3 +1,4 @@
+import { parseConfig } from "../env";
 import type { Topic } from "../outbox/events";
 import { LIVE_TOPICS } from "../realtime/live";
 import { closeRevokedConnections } from "../realtime/revocation";
@@ -14,8 +15,9 @@ export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
   "invitation.created": deliverInvitation,
   "message.queued": async (message, c) => {
     const messageId = String(message.payload.messageId);
-    const result = await deliverMessage(c.svc, messageId, c.attempts);
+    const result = await deliverMessage(c.svc, messageId, c.attempts, { wahaTimeoutMs: parseConfig(c.env).WAHA_TIMEOUT_MS });
     c.log.info("outbound delivery", { messageId, ...result, attempts: c.attempts });
-    if (result.outcome === "retry") throw new Error(`send failed, will retry: ${result.error}`);
+    // `busy`: another consumer holds the claim; acknowledging now could strand a message that is still queued.
+    if (result.outcome === "retry" || result.outcome === "busy") throw new Error(`send not finished, will retry: ${result.outcome}`);
   },
 };

@@ -78,5 +78,22 @@ export async function replayDeadLetter(ctx: ServiceContext, id: string) {
       .values(ctx.outbox.event("dead_letter.replayed", { deadLetterId: id, outboxId: letter.outboxId, topic: letter.topic })),
   ] as const);
   ctx.outbox.track(letter.outboxId);
+  if (letter.topic === "message.queued" && typeof letter.payload.messageId === "string") {
+    // The send was marked failed when it was dead-lettered: a replay puts it back on the queue (guarded: only that
+    // failure, nothing an ack or an agent decided since).
+    const m = schema.messages;
+    await ctx.db.query
+      .update(m)
+      .set({ status: "queued", error: null, metadata: sql`${m.metadata} - 'deadLettered'`, updatedAt: new Date() })
+      .where(
+        inScope(
+          m,
+          ctx.principal,
+          eq(m.id, letter.payload.messageId),
+          eq(m.status, "failed"),
+          sql`${m.metadata}->>'deadLettered' is not null`,
+        ),
+      );
+  }
   return row!;
 }

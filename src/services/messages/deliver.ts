@@ -1,33 +1,106 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { schema } from "../../db";
 import { chatIdFor, type Identifier } from "../../integrations/waha/chat-ids";
-import { type SendKind, sendViaWaha, WahaError } from "../../integrations/waha/client";
+import {
+  DEFAULT_WAHA_TIMEOUT_MS,
+  listChatMessages,
+  type SendKind,
+  type SendRequest,
+  sendViaWaha,
+  type WahaChannelConfig,
+  type WahaChatMessage,
+  WahaError,
+} from "../../integrations/waha/client";
+import type { OutboxRow } from "../../outbox/writer";
 import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
 import { applyParkedAcks } from "../whatsapp/acks";
 
 /** Attempts before a message is marked failed (the queue's max_retries + 1). */
 export const MAX_SEND_ATTEMPTS = 6;
-// A claim older than this belongs to a consumer that died mid-send; WAHA calls time out well before it.
-const CLAIM_TTL = sql`interval '2 minutes'`;
+/**
+ * A claim is a lease: the consumer that holds it is the message's only sender until it ends the claim (sent,
+ * failed, unknown, or released for a retry) or the lease runs out — then its owner is presumed dead, and whoever
+ * claims next (a redelivery, or the cron's sweep) must reconcile with WAHA before sending again. WAHA calls time
+ * out (WAHA_TIMEOUT_MS) well before it.
+ */
+export const CLAIM_LEASE_SECONDS = 120;
+/** A listed message may be timestamped this much before the attempt started and still be ours (clock skew). */
+const CLOCK_SKEW_MS = 30_000;
+/** Reconciliation reads our messages since the attempt in pages of this size, at most this many pages. */
+const RECONCILE_PAGE = 100;
+const RECONCILE_MAX_PAGES = 20;
+/**
+ * The outcome no one can be sure of: WAHA may have sent the message, and after every attempt neither its answer
+ * nor its chat listing says so. Stored as status `failed` with an error starting with this prefix, so an agent
+ * checks the conversation on the phone before resending.
+ */
+export const DELIVERY_UNKNOWN = "delivery unknown: ";
 
-export type DeliveryOutcome = "sent" | "already_handled" | "retry" | "failed";
+export type DeliveryOutcome = "sent" | "already_handled" | "busy" | "retry" | "requeued" | "failed" | "unknown";
+export interface DeliveryResult {
+  outcome: DeliveryOutcome;
+  /** A short reason, safe to log and store. */
+  error?: string;
+}
+
+export interface DeliverOptions {
+  wahaTimeoutMs?: number;
+  /**
+   * The sweep's mode for a stale claim: reconcile with WAHA (adopt the sent message) but never send; if the
+   * message is not found, release it and queue a fresh `message.queued` event for the consumer.
+   */
+  reconcileOnly?: boolean;
+}
+
+type Message = typeof schema.messages.$inferSelect;
+interface Meta {
+  sendingAt?: string;
+  claimId?: string;
+  /** The start of the earliest attempt that may have reached WhatsApp: reconcile before any new send. */
+  ambiguousSince?: string;
+  /** WAHA answered with success but recording it failed: adopt without sending again. */
+  confirmedSent?: boolean;
+  sentAs?: string | null;
+}
+interface Lease {
+  id: string;
+  claimId: string;
+}
+
+const m = schema.messages;
+const ownedBy = (lease: Lease) => sql`${m.id} = ${lease.id} and ${m.status} = 'queued' and ${m.metadata}->>'claimId' = ${lease.claimId}`;
+const withoutClaim = sql`(${m.metadata} - 'sendingAt' - 'claimId')`;
+const withoutDeliveryState = sql`(${m.metadata} - 'sendingAt' - 'claimId' - 'ambiguousSince' - 'confirmedSent' - 'sentAs')`;
 
 /**
- * Sends one queued message through WAHA, at most once: the message is claimed with a conditional UPDATE before the
- * call, so a redelivered queue message (at-least-once) or a concurrent consumer finds nothing to do.
+ * Sends one queued message through WAHA exactly once, or leaves it visibly `failed` (with a reason) — never twice,
+ * never `queued` without an owner:
+ *  - it is claimed first (a conditional UPDATE with a lease), so a redelivered queue message or a concurrent
+ *    consumer finds it owned ("busy": retried, never acknowledged while the message is still queued);
+ *  - a send whose outcome is unknown (timeout, dropped connection, 5xx) is never blindly repeated: WAHA has no
+ *    idempotency key, so the next attempt first reads the chat's recent messages and adopts ours if it is there;
+ *  - every status change is one guarded statement (`queued` and still ours → `sent`/`failed`) with its event;
+ *  - our own failures (the database) release the claim and retry — they never mark the message failed.
  */
 export async function deliverMessage(
   ctx: ServiceContext,
   messageId: string,
   attempt: number,
-): Promise<{ outcome: DeliveryOutcome; error?: string }> {
-  const m = schema.messages;
+  opts: DeliverOptions = {},
+): Promise<DeliveryResult> {
+  const timeoutMs = opts.wahaTimeoutMs ?? DEFAULT_WAHA_TIMEOUT_MS;
+  const claimId = crypto.randomUUID();
+  // A claim taken over from an expired lease: its owner may have sent before dying — that attempt is ambiguous.
   const [claimed] = await ctx.db.query
     .update(m)
     .set({
-      metadata: sql`${m.metadata} || jsonb_build_object('sendingAt', now(), 'sendAttempts',
-        coalesce((${m.metadata}->>'sendAttempts')::int, 0) + 1)`,
+      metadata: sql`${withoutClaim}
+        || case when ${m.metadata}->>'sendingAt' is not null
+             then jsonb_build_object('ambiguousSince', coalesce(${m.metadata}->'ambiguousSince', ${m.metadata}->'sendingAt'))
+             else '{}'::jsonb end
+        || jsonb_build_object('sendingAt', now(), 'claimId', ${claimId}::text,
+             'sendAttempts', coalesce((${m.metadata}->>'sendAttempts')::int, 0) + 1)`,
     })
     .where(
       inScope(
@@ -36,96 +109,324 @@ export async function deliverMessage(
         eq(m.id, messageId),
         eq(m.status, "queued"),
         eq(m.direction, "outbound"),
-        sql`(${m.metadata}->>'sendingAt' is null or (${m.metadata}->>'sendingAt')::timestamptz < now() - ${CLAIM_TTL})`,
+        sql`(${m.metadata}->>'sendingAt' is null
+             or (${m.metadata}->>'sendingAt')::timestamptz < now() - make_interval(secs => ${CLAIM_LEASE_SECONDS}))`,
       ),
     )
     .returning();
-  if (!claimed) return { outcome: "already_handled" };
-
-  const [[channel], identifiers, [contact]] = await ctx.db.batch([
-    ctx.db.query.select().from(schema.channels).where(eq(schema.channels.id, claimed.channelId!)),
-    ctx.db.query
-      .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
-      .from(schema.contactIdentifiers)
-      .where(eq(schema.contactIdentifiers.contactId, claimed.contactId)),
-    ctx.db.query.select({ phone: schema.contacts.phone }).from(schema.contacts).where(eq(schema.contacts.id, claimed.contactId)),
-  ] as const);
-  const chatId = chatIdFor(identifiers as Identifier[], contact?.phone);
-  if (!channel) return fail(ctx, claimed, "The channel was deleted");
-  if (!chatId) return fail(ctx, claimed, "The contact has no WhatsApp identifier or phone number");
-
+  if (!claimed) {
+    const [row] = await ctx.db.query
+      .select({ status: m.status })
+      .from(m)
+      .where(inScope(m, ctx.principal, eq(m.id, messageId)));
+    // Still queued: another consumer holds a live lease. Retry later — acknowledging now could strand it.
+    if (row?.status === "queued") return { outcome: "busy" };
+    return { outcome: "already_handled" };
+  }
+  const lease: Lease = { id: messageId, claimId };
+  const meta = claimed.metadata as Meta;
+  let requestSent = false;
   try {
-    const kind: SendKind = claimed.contentType === "text" ? "text" : (claimed.contentType as SendKind);
-    const { messageId: waId } = await sendViaWaha(
-      { baseUrl: channel.baseUrl, apiKey: channel.apiKey, session: channel.wahaSession },
-      {
-        kind,
-        chatId,
-        text: claimed.body,
-        media: claimed.mediaUrl
-          ? { url: claimed.mediaUrl, mimetype: claimed.mediaMimetype ?? "application/octet-stream", filename: claimed.mediaFilename }
-          : undefined,
-        replyTo: claimed.replyToChannelMessageId,
-      },
-    );
-    const event = ctx.outbox.event("message.sent", {
-      messageId,
-      sessionId: claimed.sessionId,
-      contactId: claimed.contactId,
-      channelId: channel.id,
-      status: "sent",
-    });
-    await ctx.db.batch([
+    if (meta.confirmedSent) return await recordSent(ctx, claimed, lease, meta.sentAs ?? null, null, null);
+    const [[channel], identifiers, [contact]] = await ctx.db.batch([
+      ctx.db.query.select().from(schema.channels).where(eq(schema.channels.id, claimed.channelId!)),
       ctx.db.query
-        .update(m)
-        .set({
-          status: "sent",
-          channelMessageId: waId,
-          sentAt: new Date(),
-          error: null,
-          metadata: sql`(${m.metadata} - 'sendingAt') || jsonb_build_object('chatId', ${chatId}::text)`,
-          updatedAt: new Date(),
-        })
-        .where(and(eq(m.id, messageId), eq(m.status, "queued"))),
-      ctx.db.query.insert(schema.outbox).values(event),
-    ]);
-    if (waId) {
-      const parked = await applyParkedAcks(ctx.db, channel, waId);
-      for (const id of parked) ctx.outbox.track(id);
+        .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
+        .from(schema.contactIdentifiers)
+        .where(eq(schema.contactIdentifiers.contactId, claimed.contactId)),
+      ctx.db.query.select({ phone: schema.contacts.phone }).from(schema.contacts).where(eq(schema.contacts.id, claimed.contactId)),
+    ] as const);
+    const chatId = chatIdFor(identifiers as Identifier[], contact?.phone);
+    if (!channel) return await fail(ctx, claimed, lease, "The channel was deleted");
+    if (!chatId) return await fail(ctx, claimed, lease, "The contact has no WhatsApp identifier or phone number");
+    const waha: WahaChannelConfig = { baseUrl: channel.baseUrl, apiKey: channel.apiKey, session: channel.wahaSession };
+    const kind: SendKind = claimed.contentType === "text" ? "text" : (claimed.contentType as SendKind);
+    const request: SendRequest = {
+      kind,
+      chatId,
+      text: claimed.body,
+      media: claimed.mediaUrl
+        ? { url: claimed.mediaUrl, mimetype: claimed.mediaMimetype ?? "application/octet-stream", filename: claimed.mediaFilename }
+        : undefined,
+      replyTo: claimed.replyToChannelMessageId,
+    };
+    const lookup = (since: string) => findSent(ctx, waha, channel.id, request, since, timeoutMs);
+
+    if (meta.ambiguousSince) {
+      let found: WahaChatMessage | null;
+      try {
+        found = await lookup(meta.ambiguousSince);
+      } catch {
+        const reason = "An earlier attempt may have been sent and WAHA's chat could not be read to check";
+        if (attempt >= MAX_SEND_ATTEMPTS) return await markUnknown(ctx, claimed, lease, reason);
+        if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, reason);
+        await release(ctx, lease, { error: reason });
+        return { outcome: "retry", error: reason };
+      }
+      if (found) return await recordSent(ctx, claimed, lease, found.id, chatId, channel);
     }
-    return { outcome: "sent" };
+    if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, null);
+
+    let sent: { messageId: string | null };
+    try {
+      requestSent = true;
+      sent = await sendViaWaha(waha, request, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof WahaError)) throw err;
+      if (!err.ambiguous) {
+        requestSent = false;
+        if (err.retryable && attempt < MAX_SEND_ATTEMPTS) {
+          await release(ctx, lease, { error: err.message });
+          return { outcome: "retry", error: err.message };
+        }
+        return await fail(ctx, claimed, lease, err.message);
+      }
+      if (attempt < MAX_SEND_ATTEMPTS) {
+        await release(ctx, lease, { error: `${err.message}; checking WAHA before any retry`, ambiguous: true });
+        return { outcome: "retry", error: err.message };
+      }
+      // The last attempt: one look now, then a visible verdict.
+      const since = meta.ambiguousSince ?? String(claimed.metadata.sendingAt);
+      const found = await lookup(since).catch(() => undefined);
+      if (found) return await recordSent(ctx, claimed, lease, found.id, chatId, channel);
+      return await markUnknown(
+        ctx,
+        claimed,
+        lease,
+        found === null ? `${err.message}, and the message is not in the chat yet` : `${err.message}, and WAHA's chat could not be read`,
+      );
+    }
+    try {
+      return await recordSent(ctx, claimed, lease, sent.messageId, chatId, channel);
+    } catch (err) {
+      // WhatsApp has it: whatever happens next, this message must end `sent`, never be sent again.
+      await release(ctx, lease, { ambiguous: true, confirmedSent: true, sentAs: sent.messageId }).catch(() => {});
+      throw err;
+    }
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    const retryable = err instanceof WahaError ? err.retryable : false;
-    if (retryable && attempt < MAX_SEND_ATTEMPTS) {
-      // Release the claim so the retry can take it; the message stays queued.
-      await ctx.db.query
-        .update(m)
-        .set({ error: reason.slice(0, 1000), metadata: sql`${m.metadata} - 'sendingAt'` })
-        .where(eq(m.id, messageId));
-      return { outcome: "retry", error: reason };
-    }
-    return fail(ctx, claimed, reason);
+    // Our own failure (the database, a bug): never a status change — release the claim (an attempt that may have
+    // reached WAHA stays marked ambiguous) and let the queue retry. If even that fails, the lease runs out and the
+    // sweep reconciles the message.
+    ctx.log.warn("outbound delivery interrupted", { messageId, err });
+    await release(ctx, lease, { ambiguous: requestSent }).catch(() => {});
+    return { outcome: "retry", error: "An internal error interrupted the send" };
   }
 }
 
-async function fail(ctx: ServiceContext, msg: typeof schema.messages.$inferSelect, reason: string) {
-  const m = schema.messages;
-  await ctx.db.batch([
-    ctx.db.query
-      .update(m)
-      .set({ status: "failed", error: reason.slice(0, 1000), metadata: sql`${m.metadata} - 'sendingAt'`, updatedAt: new Date() })
-      .where(eq(m.id, msg.id)),
-    ctx.db.query.insert(schema.outbox).values(
-      ctx.outbox.event("message.failed", {
-        messageId: msg.id,
-        sessionId: msg.sessionId,
-        contactId: msg.contactId,
-        channelId: msg.channelId,
-        status: "failed",
-        error: reason.slice(0, 300),
-      }),
-    ),
-  ]);
-  return { outcome: "failed" as const, error: reason };
+/**
+ * Looks for our message among the chat's latest messages: sent by us (fromMe, through the API when WAHA says),
+ * same body/caption and media-ness, timestamped after the attempt started (minus clock skew), and not already the
+ * WhatsApp id of another of our messages. We put no marker into the customer-visible text; the id exclusion is what
+ * tells two identical replies apart. Null: not found; throws when WAHA cannot be read.
+ */
+async function findSent(
+  ctx: ServiceContext,
+  waha: WahaChannelConfig,
+  channelId: string,
+  req: SendRequest,
+  since: string,
+  timeoutMs: number,
+): Promise<WahaChatMessage | null> {
+  const after = new Date(since).getTime() - CLOCK_SKEW_MS;
+  const listed: WahaChatMessage[] = [];
+  for (let page = 0; page < RECONCILE_MAX_PAGES; page++) {
+    const batch = await listChatMessages(
+      waha,
+      req.chatId,
+      { sinceSeconds: after / 1000, limit: RECONCILE_PAGE, offset: page * RECONCILE_PAGE },
+      timeoutMs,
+    );
+    listed.push(...batch);
+    // A short page is the last; so is one reaching past the window (a WAHA ignoring the timestamp filter).
+    if (batch.length < RECONCILE_PAGE || batch.some((x) => x.timestamp * 1000 < after)) break;
+    if (page === RECONCILE_MAX_PAGES - 1) throw new WahaError("Too many messages in the chat since the attempt to check", null, true);
+  }
+  const body = (req.text ?? "").trim();
+  const candidates = listed.filter(
+    (x) => x.fromMe && x.source !== "app" && x.timestamp * 1000 >= after && x.body.trim() === body && x.hasMedia === (req.kind !== "text"),
+  );
+  if (!candidates.length) return null;
+  const taken = await ctx.db.query
+    .select({ id: m.channelMessageId })
+    .from(m)
+    .where(
+      and(
+        eq(m.channelId, channelId),
+        inArray(
+          m.channelMessageId,
+          candidates.map((c) => c.id),
+        ),
+      ),
+    );
+  const used = new Set(taken.map((t) => t.id));
+  return candidates.filter((c) => !used.has(c.id)).sort((a, b) => a.timestamp - b.timestamp)[0] ?? null;
+}
+
+/** One guarded transition of a message we own, with its event written by the same statement (or neither). */
+async function transition(ctx: ServiceContext, lease: Lease, set: SQL, event: OutboxRow | null) {
+  const { rows } = await ctx.db.query.execute<{ id: string }>(sql`
+    with upd as (
+      update messages set ${set}, updated_at = now()
+      where ${ownedBy(lease)}
+      returning id
+    ), evt as (
+      insert into outbox (id, tenant_id, project_id, topic, payload)
+      select ${event?.id ?? null}::uuid, ${event?.tenantId ?? null}::uuid, ${event?.projectId ?? null}::uuid, ${event?.topic ?? null}::text,
+             ${event ? JSON.stringify(event.payload) : null}::jsonb
+      from upd where ${event !== null}
+      returning id
+    )
+    select id from upd`);
+  return rows.length > 0;
+}
+
+async function recordSent(
+  ctx: ServiceContext,
+  msg: Message,
+  lease: Lease,
+  waId: string | null,
+  chatId: string | null,
+  channel: { id: string; tenantId: string; projectId: string } | null,
+): Promise<DeliveryResult> {
+  const event = ctx.outbox.event("message.sent", {
+    messageId: msg.id,
+    sessionId: msg.sessionId,
+    contactId: msg.contactId,
+    channelId: msg.channelId,
+    status: "sent",
+  });
+  const done = await transition(
+    ctx,
+    lease,
+    sql`status = 'sent', channel_message_id = ${waId}, sent_at = now(), error = null,
+        metadata = ${withoutDeliveryState} || ${chatId ? sql`jsonb_build_object('chatId', ${chatId}::text)` : sql`'{}'::jsonb`}`,
+    event,
+  );
+  if (!done) return { outcome: "already_handled" };
+  if (waId && msg.channelId) {
+    const ch = channel ?? { id: msg.channelId, tenantId: msg.tenantId, projectId: msg.projectId };
+    const parked = await applyParkedAcks(ctx.db, ch, waId).catch(() => []);
+    for (const id of parked) ctx.outbox.track(id);
+  }
+  return { outcome: "sent" };
+}
+
+async function fail(ctx: ServiceContext, msg: Message, lease: Lease, reason: string): Promise<DeliveryResult> {
+  const safe = reason.slice(0, 300);
+  const event = ctx.outbox.event("message.failed", {
+    messageId: msg.id,
+    sessionId: msg.sessionId,
+    contactId: msg.contactId,
+    channelId: msg.channelId,
+    status: "failed",
+    error: safe,
+  });
+  const done = await transition(ctx, lease, sql`status = 'failed', error = ${safe}, metadata = ${withoutClaim}`, event);
+  return done ? { outcome: "failed", error: safe } : { outcome: "already_handled" };
+}
+
+async function markUnknown(ctx: ServiceContext, msg: Message, lease: Lease, reason: string): Promise<DeliveryResult> {
+  const r = await fail(ctx, msg, lease, `${DELIVERY_UNKNOWN}${reason}`);
+  return r.outcome === "failed" ? { outcome: "unknown", error: r.error } : r;
+}
+
+/** Ends our claim without a status change; the queue's retry (or a re-queued event) takes it from here. */
+async function release(
+  ctx: ServiceContext,
+  lease: Lease,
+  o: { error?: string | null; ambiguous?: boolean; confirmedSent?: boolean; sentAs?: string | null },
+) {
+  const extra = o.ambiguous
+    ? sql` || jsonb_build_object('ambiguousSince', coalesce(${m.metadata}->'ambiguousSince', ${m.metadata}->'sendingAt'))`
+    : sql``;
+  const confirmed = o.confirmedSent ? sql` || jsonb_build_object('confirmedSent', true, 'sentAs', ${o.sentAs ?? null}::text)` : sql``;
+  await transition(
+    ctx,
+    lease,
+    sql`metadata = ${withoutClaim}${extra}${confirmed}${o.error !== undefined ? sql`, error = ${o.error?.slice(0, 300) ?? null}` : sql``}`,
+    null,
+  );
+}
+
+/** The sweep's release: the message goes back to the queue through a fresh event, in the same statement. */
+async function requeue(ctx: ServiceContext, msg: Message, lease: Lease, reason: string | null): Promise<DeliveryResult> {
+  const event = ctx.outbox.event("message.queued", {
+    messageId: msg.id,
+    sessionId: msg.sessionId,
+    contactId: msg.contactId,
+    channelId: msg.channelId,
+    direction: "outbound",
+  });
+  const done = await transition(ctx, lease, sql`metadata = ${withoutClaim}${reason ? sql`, error = ${reason}` : sql``}`, event);
+  return done ? { outcome: "requeued", error: reason ?? undefined } : { outcome: "already_handled" };
+}
+
+/**
+ * The cron's safety net for claims whose lease ran out (a Worker killed mid-send, a release that failed): each is
+ * reconciled with WAHA — adopted as `sent` if WhatsApp has it, otherwise put back on the queue (the consumer
+ * reconciles again before sending). Returns what happened to each.
+ */
+export async function reconcileStaleClaims(
+  db: ServiceContext["db"],
+  makeContext: (scope: { tenantId: string; projectId: string }) => ServiceContext,
+  opts: { wahaTimeoutMs?: number; limit?: number } = {},
+): Promise<Record<string, number>> {
+  const stale = await db.query
+    .select({ id: m.id, tenantId: m.tenantId, projectId: m.projectId })
+    .from(m)
+    .where(
+      and(
+        eq(m.status, "queued"),
+        eq(m.direction, "outbound"),
+        sql`(${m.metadata}->>'sendingAt')::timestamptz < now() - make_interval(secs => ${CLAIM_LEASE_SECONDS})`,
+      ),
+    )
+    .limit(opts.limit ?? 25);
+  const counts: Record<string, number> = {};
+  for (const row of stale) {
+    const ctx = makeContext(row);
+    const r = await deliverMessage(ctx, row.id, 1, { wahaTimeoutMs: opts.wahaTimeoutMs, reconcileOnly: true }).catch(() => ({
+      outcome: "retry" as const,
+    }));
+    counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * The queue gave up on a `message.queued` event (it is now a dead letter): the message must not stay `queued`
+ * with no error and no owner. Unless a consumer still holds a live claim on it, it becomes `failed` with a reason
+ * — "delivery unknown" when an attempt may have reached WhatsApp — and `deadLettered` in its metadata, so a replay
+ * of the dead letter can put it back on the queue.
+ */
+export async function markSendDeadLettered(
+  db: ServiceContext["db"],
+  scope: { tenantId: string | null; projectId: string | null },
+  messageId: string,
+  attempts: number,
+): Promise<boolean> {
+  const notSent = `not sent: the send was dead-lettered after ${attempts} attempts; replay it or send again`;
+  const unknown = `${DELIVERY_UNKNOWN}dead-lettered after ${attempts} attempts; an earlier attempt may have reached WhatsApp`;
+  const { rows } = await db.query.execute<{ id: string }>(sql`
+    with upd as (
+      update messages set status = 'failed',
+        error = case when metadata->>'ambiguousSince' is not null or metadata->>'confirmedSent' is not null
+                     then ${unknown} else ${notSent} end,
+        metadata = (metadata - 'sendingAt' - 'claimId') || '{"deadLettered": true}'::jsonb,
+        updated_at = now()
+      where id = ${messageId}::uuid and tenant_id = ${scope.tenantId}::uuid and project_id = ${scope.projectId}::uuid
+        and status = 'queued' and direction = 'outbound'
+        and (metadata->>'sendingAt' is null
+             or (metadata->>'sendingAt')::timestamptz < now() - make_interval(secs => ${CLAIM_LEASE_SECONDS}))
+      returning id, session_id, contact_id, channel_id, error
+    ), evt as (
+      insert into outbox (id, tenant_id, project_id, topic, payload)
+      select ventros_uuidv7(), ${scope.tenantId}::uuid, ${scope.projectId}::uuid, 'message.failed',
+             jsonb_build_object('messageId', u.id, 'sessionId', u.session_id, 'contactId', u.contact_id, 'channelId', u.channel_id,
+                                'status', 'failed', 'error', u.error)
+      from upd u
+      returning id
+    )
+    select id from evt`);
+  return rows.length > 0;
 }

@@ -43,7 +43,29 @@ export async function applyAck(
   if (row && !row.fresh) return { outcome: "duplicate_delivery", outboxIds: [] };
   if (row?.outbox_id) return { outcome: "updated", outboxIds: [row.outbox_id] };
   if (row?.matched) return { outcome: "stale", outboxIds: [] };
+  // Parked — but the sender may have stored the id (and looked for parked acks) between this statement's snapshot
+  // and its commit. Looking again now, in a new statement, closes that window: one of the two sides sees the other.
+  const late = await applyParkedAcks(db, channel, ack.id);
+  if (late.length) return { outcome: "updated", outboxIds: late };
   return { outcome: "parked", outboxIds: [] };
+}
+
+/**
+ * The cron's safety net for the same race: parked acks whose message has meanwhile got its WhatsApp id are applied.
+ */
+export async function applyOrphanedParkedAcks(db: Database, limit = 100) {
+  const { rows } = await db.query.execute<{ channel_id: string; tenant_id: string; project_id: string; channel_message_id: string }>(sql`
+    select distinct p.channel_id, p.tenant_id, p.project_id, p.channel_message_id
+    from pending_message_acks p
+    join messages m on m.channel_id = p.channel_id and m.channel_message_id = p.channel_message_id
+    limit ${limit}`);
+  const outboxIds: string[] = [];
+  for (const r of rows) {
+    outboxIds.push(
+      ...(await applyParkedAcks(db, { id: r.channel_id, tenantId: r.tenant_id, projectId: r.project_id }, r.channel_message_id)),
+    );
+  }
+  return outboxIds;
 }
 
 /** Applies parked acks once an outbound message has its WhatsApp id. */
@@ -52,8 +74,10 @@ export async function applyParkedAcks(
   channel: Pick<WebhookChannel, "id" | "tenantId" | "projectId">,
   channelMessageId: string,
 ) {
+  // Only once the message holds that id: otherwise applying would just park them again.
   const parked = await db.query.execute<{ ack: number; participant: string | null }>(sql`
     delete from pending_message_acks where channel_id = ${channel.id} and channel_message_id = ${channelMessageId}
+      and exists (select 1 from messages where channel_id = ${channel.id} and channel_message_id = ${channelMessageId})
     returning ack, participant`);
   const outboxIds: string[] = [];
   for (const p of parked.rows.sort((a, b) => a.ack - b.ack)) {
