@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createDatabase } from "./db";
 import { AppError } from "./lib/errors";
+import { MAX_WAHA_TIMEOUT_MS } from "./services/messages/lease";
 
 /**
  * Vars and secrets, validated per request. A missing or malformed setting fails with a message naming it,
@@ -16,8 +17,11 @@ const configSchema = z.object({
   NEON_HTTP_ENDPOINT: z.url().optional(),
   /** Upper bound of every database call (HTTP query, WebSocket connect, statement); past it the request answers 503. */
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
-  /** Upper bound of one WAHA call (send, chat listing); a send past it is treated as possibly delivered and reconciled. */
-  WAHA_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(20_000),
+  /**
+   * Upper bound of one WAHA call (a send; a chat lookup across all its pages); a send past it is treated as possibly
+   * delivered and reconciled. At most a third of the send lease (MAX_WAHA_TIMEOUT_MS), so a send never outlives it.
+   */
+  WAHA_TIMEOUT_MS: z.coerce.number().int().min(50).max(MAX_WAHA_TIMEOUT_MS).default(20_000),
   JWT_SECRET: z
     .string({ error: "JWT_SECRET is not set (at least 32 random characters)" })
     .min(32, "JWT_SECRET must be at least 32 characters"),

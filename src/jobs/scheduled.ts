@@ -5,7 +5,7 @@ import { IDEMPOTENCY_TTL_HOURS } from "../http/middleware/idempotency";
 import { createLogger } from "../lib/logger";
 import { publishOutbox } from "../outbox/publisher";
 import { createServiceContext, type ServiceContext } from "../services/context";
-import { reconcileStaleClaims } from "../services/messages/deliver";
+import { reconcileStaleClaims, requeueOrphanedSends } from "../services/messages/deliver";
 import { expireIdleSessions } from "../services/sessions/expire";
 import { applyOrphanedParkedAcks, PARKED_ACK_RETENTION_DAYS } from "../services/whatsapp/acks";
 
@@ -36,8 +36,18 @@ export async function runScheduled(env: Env, ctx: ExecutionContext) {
       { wahaTimeoutMs: config.WAHA_TIMEOUT_MS },
     ).catch((err) => {
       log.warn("reconciling stale sends failed", { err });
-      return {};
+      return {} as Record<string, number>;
     });
+    // Outbound sends left queued with no claim and no live queue event (the event was lost): re-queued.
+    const orphaned = await requeueOrphanedSends(db, (scope) => {
+      const ctx = createServiceContext(db, { ...scope, role: "admin", actor: { type: "system", id: "cron:requeue-sends" } }, log);
+      contexts.push(ctx);
+      return ctx;
+    }).catch((err) => {
+      log.warn("re-queueing orphaned sends failed", { err });
+      return 0;
+    });
+    if (orphaned) reconciled.requeuedOrphans = orphaned;
     const lateAcks = await applyOrphanedParkedAcks(db).catch((err) => {
       log.warn("applying parked acks failed", { err });
       return [] as string[];

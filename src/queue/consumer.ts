@@ -7,10 +7,11 @@ import { publishOutbox } from "../outbox/publisher";
 import { createServiceContext, type ServiceContext } from "../services/context";
 import { recordDeadLetter } from "../services/dead-letters";
 import { markSendDeadLettered } from "../services/messages/deliver";
+import { QUEUE_DELIVERIES, queueRetryDelaySeconds } from "../services/messages/lease";
 import { topicHandlers } from "./handlers";
 
 /** Deliveries of an event before the queue dead-letters it: `max_retries` (wrangler.toml, 5) + 1. */
-export const SOURCE_QUEUE_ATTEMPTS = 6;
+export const SOURCE_QUEUE_ATTEMPTS = QUEUE_DELIVERIES;
 
 export interface ConsumerContext {
   env: Env;
@@ -75,12 +76,18 @@ async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
       message.ack();
       return;
     }
-    // Consumers act for the system inside the event's own tenant and project.
+    // Consumers act for the system inside the event's own tenant and project — never without one: such an event is
+    // rejected (acknowledged unhandled, logged), as no retry can give it a scope.
+    if (!body.tenantId || !body.projectId) {
+      c.log.error("queue event without tenant or project rejected", { outboxId: body.id, topic: body.topic });
+      message.ack();
+      return;
+    }
     const svc = createServiceContext(
       c.db,
       {
-        tenantId: body.tenantId ?? "",
-        projectId: body.projectId ?? "",
+        tenantId: body.tenantId,
+        projectId: body.projectId,
         role: "admin",
         actor: { type: "system", id: `queue:${body.topic}` },
       },
@@ -98,7 +105,7 @@ async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
       .onConflictDoNothing();
     message.ack();
   } catch (err) {
-    const delaySeconds = Math.min(300, 2 ** message.attempts * 5);
+    const delaySeconds = queueRetryDelaySeconds(message.attempts);
     c.log.warn("queue handler failed; retrying", { err, attempts: message.attempts, delaySeconds });
     message.retry({ delaySeconds });
   }

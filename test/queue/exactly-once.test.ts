@@ -2,11 +2,12 @@ import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecu
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/env";
 import worker from "../../src/index";
 import { runScheduled } from "../../src/jobs/scheduled";
 import type { OutboxMessage } from "../../src/outbox/events";
 import { createServiceContext } from "../../src/services/context";
-import { reconcileStaleClaims } from "../../src/services/messages/deliver";
+import { deliverMessage, reconcileStaleClaims, requeueOrphanedSends } from "../../src/services/messages/deliver";
 import { sendMessageVerb } from "../../src/services/messages/verbs";
 import { callVerb } from "../../src/services/verbs/define";
 import { faultyWorker } from "../resilience/support";
@@ -121,7 +122,14 @@ describe("outbound exactly once under faults", () => {
     const id = await send("refused first");
     expect(await consume(id, t, 1)).toMatchObject({ retried: true });
     expect(await sentTo(session)).toHaveLength(0);
-    expect(await consume(id, t, 2)).toMatchObject({ acked: true });
+    // Right after the attempt, "not in the chat" proves nothing: retried again without sending.
+    expect(await consume(id, t, 2)).toMatchObject({ retried: true });
+    expect(await sentTo(session)).toHaveLength(0);
+    // Past the grace since the attempt (moved back rather than waited for), it does.
+    await db.query.execute(
+      sql`update messages set metadata = metadata || '{"ambiguousSince": "2000-01-01T00:00:00Z"}'::jsonb where id = ${id}`,
+    );
+    expect(await consume(id, t, 3)).toMatchObject({ acked: true });
     expect(await sentTo(session)).toHaveLength(1);
     expect((await message(id)).status).toBe("sent");
   });
@@ -170,8 +178,9 @@ describe("outbound exactly once under faults", () => {
 
     const other = await setup({ faults: ["accept-hang"], listFailNext: 100 });
     const unknown = await other.send("never confirmed");
-    expect(await consume(unknown, t, 5)).toMatchObject({ retried: true });
-    expect(await consume(unknown, t, 6)).toMatchObject({ acked: true });
+    await db.query.execute(sql`update messages set metadata = metadata || '{"sendAttempts": 4}'::jsonb where id = ${unknown}`);
+    expect(await consume(unknown, t, 1)).toMatchObject({ retried: true });
+    expect(await consume(unknown, t, 1)).toMatchObject({ acked: true });
     const row = await expectSettledOrOwned(unknown);
     expect(row.status).toBe("failed");
     expect(row.error).toMatch(/^delivery unknown: /);
@@ -286,6 +295,159 @@ describe("outbound exactly once under faults", () => {
     expect(await consume(id, t, 1)).toMatchObject({ acked: true });
     expect(await sentTo(session)).toHaveLength(1);
     expect((await message(id)).status).toBe("sent");
+  });
+
+  it("a lease lost before the send (another consumer took over): nothing is sent, the new owner's claim is untouched", async () => {
+    const { session, send } = await setup();
+    const id = await send("lease lost");
+    const ctx = createServiceContext(
+      db,
+      { tenantId: t.tenant.id, projectId: t.project.id, role: "admin", actor: { type: "system", id: "test" } },
+      t.ctx.log,
+    );
+    const r = await deliverMessage(ctx, id, 1, {
+      wahaTimeoutMs: 2000,
+      // The lease ran out while this consumer was busy, and a redelivery claimed the message.
+      beforeSend: async () => {
+        await db.query.execute(sql`update messages set metadata = metadata || '{"claimId": "new-owner"}'::jsonb where id = ${id}`);
+      },
+    });
+    expect(r.outcome).toBe("retry");
+    expect(await sentTo(session)).toHaveLength(0);
+    const row = await message(id);
+    expect(row).toMatchObject({ status: "queued" });
+    expect(row.metadata.claimId).toBe("new-owner");
+    // And WAHA calls can never outlive a lease: WAHA_TIMEOUT_MS is bounded by a third of it.
+    expect(() => parseConfig({ ...env, WAHA_TIMEOUT_MS: "60000" } as Env)).toThrow(/WAHA_TIMEOUT_MS/);
+  });
+
+  it("not in the chat right after an ambiguous attempt is not proof: retried without sending, unknown if it is the last", async () => {
+    const { session, send } = await setup();
+    const id = await send("maybe still in flight");
+    // An attempt that may have reached WAHA just now (its answer lost), and that WhatsApp does not show yet.
+    const ambiguousNow = (extra = {}) =>
+      db.query.execute(
+        sql`update messages set metadata = metadata || jsonb_build_object('ambiguousSince', now()) || ${JSON.stringify(extra)}::jsonb
+            where id = ${id}`,
+      );
+    await ambiguousNow();
+    expect(await consume(id, t, 1)).toMatchObject({ retried: true });
+    expect(await sentTo(session)).toHaveLength(0);
+    const held = await expectSettledOrOwned(id);
+    expect(held).toMatchObject({ status: "queued" });
+    expect(held.metadata.ambiguousSince).toBeTruthy();
+    expect(held.metadata.sendAttempts).toBe(1);
+    // Past the grace (moved back rather than waited for), "not found" is final: sent once.
+    await db.query.execute(
+      sql`update messages set metadata = metadata || '{"ambiguousSince": "2000-01-01T00:00:00Z"}'::jsonb where id = ${id}`,
+    );
+    expect(await consume(id, t, 2)).toMatchObject({ acked: true });
+    expect(await sentTo(session)).toHaveLength(1);
+    expect((await message(id)).status).toBe("sent");
+
+    // The last attempt (by the claims' count, whatever the queue's) inside the grace: delivery unknown, not a send.
+    const other = await setup();
+    const last = await other.send("last attempt, maybe in flight");
+    await db.query.execute(
+      sql`update messages set metadata = metadata || jsonb_build_object('ambiguousSince', now(), 'sendAttempts', 5) where id = ${last}`,
+    );
+    expect(await consume(last, t, 1)).toMatchObject({ acked: true });
+    const row = await expectSettledOrOwned(last);
+    expect(row.status).toBe("failed");
+    expect(row.error).toMatch(/^delivery unknown: /);
+    expect(await sentTo(other.session)).toHaveLength(0);
+  });
+
+  it("the last attempt is counted by the claims, not by the queue's delivery count (reset by re-queues and replays)", async () => {
+    const { session, send } = await setup({ faults: ["refuse", "refuse"] });
+    const id = await send("counted by claims");
+    expect(await consume(id, t, 1)).toMatchObject({ retried: true });
+    expect((await message(id)).metadata.sendAttempts).toBe(1);
+    await db.query.execute(
+      sql`update messages set metadata = metadata || '{"sendAttempts": 5, "ambiguousSince": "2000-01-01T00:00:00Z"}'::jsonb
+          where id = ${id}`,
+    );
+    // The queue says first delivery (a re-queued event), the claims say sixth attempt: a verdict, not another retry.
+    expect(await consume(id, t, 1)).toMatchObject({ acked: true });
+    const row = await expectSettledOrOwned(id);
+    expect(row.status).toBe("failed");
+    expect(row.error).toMatch(/^delivery unknown: /);
+    expect(await sentTo(session)).toHaveLength(0);
+  });
+
+  it("dead-lettered after a Worker died holding the claim: delivery unknown, and the replay looks before sending", async () => {
+    const { session, send, phone } = await setup();
+    const id = await send("killed, then dead-lettered");
+    await db.query.execute(
+      sql`update messages set metadata = metadata || ${JSON.stringify({ sendingAt: "2000-01-01T00:00:00Z", claimId: "dead-worker" })}::jsonb
+          where id = ${id}`,
+    );
+    // The dead Worker's send did reach WhatsApp.
+    await fetch(`${wahaUrl()}/api/sendText`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "X-Api-Key": "waha-secret-key" },
+      body: JSON.stringify({ session, chatId: `${phone}@c.us`, text: "killed, then dead-lettered" }),
+    }).then((r) => r.body?.cancel());
+    const row = await outboxRow(id);
+    const dlq = createMessageBatch<OutboxMessage>("ventros-events-dlq", [
+      { id: `dlq-${row.id}`, timestamp: new Date(), attempts: 1, body: bodyOf(row, t) },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(dlq, env, ctx);
+    await getQueueResult(dlq, ctx);
+    const failed = await message(id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/^delivery unknown: /);
+    expect(failed.metadata.ambiguousSince).toBe("2000-01-01T00:00:00Z");
+    expect(failed.metadata.sendingAt).toBeUndefined();
+
+    const { rows } = await db.query.execute<any>(sql`select id from dead_letters where outbox_id = ${row.id}`);
+    expect((await api(`/api/v1/dead-letters/${rows[0].id}/replay`, { token: t.keys.admin, method: "POST" })).status).toBe(200);
+    await holdEvents(id);
+    expect(await consume(id, t, 1)).toMatchObject({ acked: true });
+    const sent = await sentTo(session);
+    expect(sent).toHaveLength(1);
+    expect(await message(id)).toMatchObject({ status: "sent", channel_message_id: sent[0]!.messageId });
+  });
+
+  it("a queue event without a tenant or project is rejected, never run in an empty scope", async () => {
+    const { session, send } = await setup();
+    const id = await send("no scope");
+    const row = await outboxRow(id);
+    const batch = createMessageBatch<OutboxMessage>("ventros-events", [
+      { id: `q-noscope-${row.id}`, timestamp: new Date(), attempts: 1, body: { ...bodyOf(row, t), tenantId: null as any, projectId: "" } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await sentTo(session)).toHaveLength(0);
+    const msg = await message(id);
+    expect(msg.status).toBe("queued");
+    expect(msg.metadata.claimId).toBeUndefined();
+  });
+
+  it("a send whose queue event was lost (queued, unclaimed, untouched past every backoff) is re-queued by the sweep, once", async () => {
+    const { session, send } = await setup();
+    const id = await send("event lost");
+    const fresh = await send("still within the backoff");
+    // Its event never reached a consumer, and all of the queue's backoff has passed (moved back, not waited for).
+    await db.query.execute(sql`update messages set updated_at = now() - interval '1 day' where id = ${id}`);
+    const before = (await outboxRow(id)).id;
+    const makeContext = (scope: { tenantId: string; projectId: string }) =>
+      createServiceContext(db, { ...scope, role: "admin", actor: { type: "system", id: "test" } }, t.ctx.log);
+    expect(await requeueOrphanedSends(db, makeContext)).toBeGreaterThanOrEqual(1);
+    await holdEvents(id, fresh);
+    const requeued = await outboxRow(id);
+    expect(requeued.id).not.toBe(before);
+    expect((await outboxRow(fresh)).id).toBeTruthy();
+    // Guarded by the updated_at it read: the next sweep finds it touched and leaves it alone.
+    await requeueOrphanedSends(db, makeContext);
+    expect((await outboxRow(id)).id).toBe(requeued.id);
+    expect(await consume(id, t, 1)).toMatchObject({ acked: true });
+    expect(await sentTo(session)).toHaveLength(1);
+    expect((await message(id)).status).toBe("sent");
+    expect((await message(fresh)).status).toBe("queued");
   });
 
   it("an ack parked in a race with the send is applied by the next sweep", async () => {

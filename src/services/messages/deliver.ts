@@ -15,16 +15,27 @@ import type { OutboxRow } from "../../outbox/writer";
 import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
 import { applyParkedAcks } from "../whatsapp/acks";
+import { CLAIM_LEASE_SECONDS, MAX_WAHA_TIMEOUT_MS, ORPHANED_SEND_SECONDS } from "./lease";
 
-/** Attempts before a message is marked failed (the queue's max_retries + 1). */
-export const MAX_SEND_ATTEMPTS = 6;
+export { CLAIM_LEASE_SECONDS } from "./lease";
+
 /**
- * A claim is a lease: the consumer that holds it is the message's only sender until it ends the claim (sent,
- * failed, unknown, or released for a retry) or the lease runs out — then its owner is presumed dead, and whoever
- * claims next (a redelivery, or the cron's sweep) must reconcile with WAHA before sending again. WAHA calls time
- * out (WAHA_TIMEOUT_MS) well before it.
+ * Send attempts before a message is marked failed, counted by the claim in `metadata.sendAttempts` (the queue's
+ * own delivery count restarts with every re-queue and replay, so it cannot tell the last attempt).
  */
-export const CLAIM_LEASE_SECONDS = 120;
+export const MAX_SEND_ATTEMPTS = 6;
+/*
+ * A claim is a lease (CLAIM_LEASE_SECONDS): the consumer that holds it is the message's only sender until it ends
+ * the claim (sent, failed, unknown, or released for a retry) or the lease runs out — then its owner is presumed
+ * dead, and whoever claims next (a redelivery, or the cron's sweep) must reconcile with WAHA before sending again.
+ * The lease is renewed (guarded by the claim) immediately before the send; WAHA calls time out (WAHA_TIMEOUT_MS,
+ * at most a third of the lease) well before it.
+ */
+/**
+ * "Not in the chat" is only conclusive this long after the ambiguous attempt started: WAHA may still be working on
+ * a send whose answer we lost (its call may have run a whole lease, and WAHA needs up to two timeouts more).
+ */
+export const notFoundGraceMs = (wahaTimeoutMs: number) => CLAIM_LEASE_SECONDS * 1000 + 2 * wahaTimeoutMs;
 /** A listed message may be timestamped this much before the attempt started and still be ours (clock skew). */
 const CLOCK_SKEW_MS = 30_000;
 /** Reconciliation reads our messages since the attempt in pages of this size, at most this many pages. */
@@ -51,6 +62,8 @@ export interface DeliverOptions {
    * message is not found, release it and queue a fresh `message.queued` event for the consumer.
    */
   reconcileOnly?: boolean;
+  /** A test seam: runs right before the lease is renewed for the send (e.g. to take the claim away). */
+  beforeSend?: () => Promise<void>;
 }
 
 type Message = typeof schema.messages.$inferSelect;
@@ -62,6 +75,8 @@ interface Meta {
   /** WAHA answered with success but recording it failed: adopt without sending again. */
   confirmedSent?: boolean;
   sentAs?: string | null;
+  /** Claims that could send (the sweep's reconcile-only claims do not count). */
+  sendAttempts?: number;
 }
 interface Lease {
   id: string;
@@ -86,10 +101,11 @@ const withoutDeliveryState = sql`(${m.metadata} - 'sendingAt' - 'claimId' - 'amb
 export async function deliverMessage(
   ctx: ServiceContext,
   messageId: string,
-  attempt: number,
+  /** The queue's delivery count: informational only (the last attempt is decided by `metadata.sendAttempts`). */
+  _attempt: number,
   opts: DeliverOptions = {},
 ): Promise<DeliveryResult> {
-  const timeoutMs = opts.wahaTimeoutMs ?? DEFAULT_WAHA_TIMEOUT_MS;
+  const timeoutMs = Math.min(opts.wahaTimeoutMs ?? DEFAULT_WAHA_TIMEOUT_MS, MAX_WAHA_TIMEOUT_MS);
   const claimId = crypto.randomUUID();
   // A claim taken over from an expired lease: its owner may have sent before dying — that attempt is ambiguous.
   const [claimed] = await ctx.db.query
@@ -100,7 +116,7 @@ export async function deliverMessage(
              then jsonb_build_object('ambiguousSince', coalesce(${m.metadata}->'ambiguousSince', ${m.metadata}->'sendingAt'))
              else '{}'::jsonb end
         || jsonb_build_object('sendingAt', now(), 'claimId', ${claimId}::text,
-             'sendAttempts', coalesce((${m.metadata}->>'sendAttempts')::int, 0) + 1)`,
+             'sendAttempts', coalesce((${m.metadata}->>'sendAttempts')::int, 0) + ${opts.reconcileOnly ? 0 : 1})`,
     })
     .where(
       inScope(
@@ -125,16 +141,24 @@ export async function deliverMessage(
   }
   const lease: Lease = { id: messageId, claimId };
   const meta = claimed.metadata as Meta;
+  // The last attempt ends with a verdict (sent, failed, delivery unknown) instead of a retry.
+  const last = !opts.reconcileOnly && (meta.sendAttempts ?? 1) >= MAX_SEND_ATTEMPTS;
   let requestSent = false;
   try {
     if (meta.confirmedSent) return await recordSent(ctx, claimed, lease, meta.sentAs ?? null, null, null);
     const [[channel], identifiers, [contact]] = await ctx.db.batch([
-      ctx.db.query.select().from(schema.channels).where(eq(schema.channels.id, claimed.channelId!)),
+      ctx.db.query
+        .select()
+        .from(schema.channels)
+        .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, claimed.channelId!))),
       ctx.db.query
         .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
         .from(schema.contactIdentifiers)
-        .where(eq(schema.contactIdentifiers.contactId, claimed.contactId)),
-      ctx.db.query.select({ phone: schema.contacts.phone }).from(schema.contacts).where(eq(schema.contacts.id, claimed.contactId)),
+        .where(inScope(schema.contactIdentifiers, ctx.principal, eq(schema.contactIdentifiers.contactId, claimed.contactId))),
+      ctx.db.query
+        .select({ phone: schema.contacts.phone })
+        .from(schema.contacts)
+        .where(inScope(schema.contacts, ctx.principal, eq(schema.contacts.id, claimed.contactId))),
     ] as const);
     const chatId = chatIdFor(identifiers as Identifier[], contact?.phone);
     if (!channel) return await fail(ctx, claimed, lease, "The channel was deleted");
@@ -158,14 +182,30 @@ export async function deliverMessage(
         found = await lookup(meta.ambiguousSince);
       } catch {
         const reason = "An earlier attempt may have been sent and WAHA's chat could not be read to check";
-        if (attempt >= MAX_SEND_ATTEMPTS) return await markUnknown(ctx, claimed, lease, reason);
+        if (last) return await markUnknown(ctx, claimed, lease, reason);
         if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, reason);
         await release(ctx, lease, { error: reason });
         return { outcome: "retry", error: reason };
       }
       if (found) return await recordSent(ctx, claimed, lease, found.id, chatId, channel);
+      // Not in the chat — yet: WAHA may still be working on that attempt. Only past the grace is it proof.
+      if (Date.now() - new Date(meta.ambiguousSince).getTime() < notFoundGraceMs(timeoutMs)) {
+        const reason = "An earlier attempt may still reach WhatsApp; checking WAHA again before any retry";
+        if (last) return await markUnknown(ctx, claimed, lease, "an earlier attempt may still reach WhatsApp and is not in the chat yet");
+        if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, reason);
+        await release(ctx, lease, { error: reason });
+        return { outcome: "retry", error: reason };
+      }
     }
     if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, null);
+
+    // The lease may have run out while we looked (and another consumer taken over): renew it, guarded by the claim,
+    // right before sending — no row, no send.
+    await opts.beforeSend?.();
+    if (!(await renewLease(ctx, lease))) {
+      ctx.log.warn("outbound delivery lost its claim before sending", { messageId });
+      return { outcome: "retry", error: "The claim on the message was lost before sending" };
+    }
 
     let sent: { messageId: string | null };
     try {
@@ -175,13 +215,13 @@ export async function deliverMessage(
       if (!(err instanceof WahaError)) throw err;
       if (!err.ambiguous) {
         requestSent = false;
-        if (err.retryable && attempt < MAX_SEND_ATTEMPTS) {
+        if (err.retryable && !last) {
           await release(ctx, lease, { error: err.message });
           return { outcome: "retry", error: err.message };
         }
         return await fail(ctx, claimed, lease, err.message);
       }
-      if (attempt < MAX_SEND_ATTEMPTS) {
+      if (!last) {
         await release(ctx, lease, { error: `${err.message}; checking WAHA before any retry`, ambiguous: true });
         return { outcome: "retry", error: err.message };
       }
@@ -189,6 +229,7 @@ export async function deliverMessage(
       const since = meta.ambiguousSince ?? String(claimed.metadata.sendingAt);
       const found = await lookup(since).catch(() => undefined);
       if (found) return await recordSent(ctx, claimed, lease, found.id, chatId, channel);
+      // Never "not sent": right after the attempt, not finding it proves nothing (see notFoundGraceMs).
       return await markUnknown(
         ctx,
         claimed,
@@ -229,12 +270,16 @@ async function findSent(
 ): Promise<WahaChatMessage | null> {
   const after = new Date(since).getTime() - CLOCK_SKEW_MS;
   const listed: WahaChatMessage[] = [];
+  // One deadline for the whole lookup, however many pages: it must end well inside the lease.
+  const deadline = Date.now() + timeoutMs;
   for (let page = 0; page < RECONCILE_MAX_PAGES; page++) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new WahaError(`WAHA's chat could not be read within ${timeoutMs} ms`, null, true, true);
     const batch = await listChatMessages(
       waha,
       req.chatId,
       { sinceSeconds: after / 1000, limit: RECONCILE_PAGE, offset: page * RECONCILE_PAGE },
-      timeoutMs,
+      left,
     );
     listed.push(...batch);
     // A short page is the last; so is one reaching past the window (a WAHA ignoring the timestamp filter).
@@ -250,7 +295,9 @@ async function findSent(
     .select({ id: m.channelMessageId })
     .from(m)
     .where(
-      and(
+      inScope(
+        m,
+        ctx.principal,
         eq(m.channelId, channelId),
         inArray(
           m.channelMessageId,
@@ -267,7 +314,7 @@ async function transition(ctx: ServiceContext, lease: Lease, set: SQL, event: Ou
   const { rows } = await ctx.db.query.execute<{ id: string }>(sql`
     with upd as (
       update messages set ${set}, updated_at = now()
-      where ${ownedBy(lease)}
+      where ${ownedBy(lease)} and tenant_id = ${ctx.principal.tenantId}::uuid and project_id = ${ctx.principal.projectId}::uuid
       returning id
     ), evt as (
       insert into outbox (id, tenant_id, project_id, topic, payload)
@@ -328,6 +375,15 @@ async function fail(ctx: ServiceContext, msg: Message, lease: Lease, reason: str
 async function markUnknown(ctx: ServiceContext, msg: Message, lease: Lease, reason: string): Promise<DeliveryResult> {
   const r = await fail(ctx, msg, lease, `${DELIVERY_UNKNOWN}${reason}`);
   return r.outcome === "failed" ? { outcome: "unknown", error: r.error } : r;
+}
+
+/** Renews our lease for the send: true only if the message is still queued and the claim still ours. */
+async function renewLease(ctx: ServiceContext, lease: Lease): Promise<boolean> {
+  const { rows } = await ctx.db.query.execute<{ id: string }>(sql`
+    update messages set metadata = metadata || jsonb_build_object('sendingAt', now()), updated_at = now()
+    where ${ownedBy(lease)} and tenant_id = ${ctx.principal.tenantId}::uuid and project_id = ${ctx.principal.projectId}::uuid
+    returning id`);
+  return rows.length > 0;
 }
 
 /** Ends our claim without a status change; the queue's retry (or a re-queued event) takes it from here. */
@@ -394,6 +450,62 @@ export async function reconcileStaleClaims(
 }
 
 /**
+ * The cron's net for sends nothing will deliver any more: outbound `queued`, unclaimed, and not updated for longer
+ * than all of the queue's backoff (ORPHANED_SEND_SECONDS) — their event was lost. Each gets a fresh `message.queued`
+ * event, in the statement that touches it, guarded by the `updated_at` read (a consumer or an agent that acted
+ * since wins). Returns how many were re-queued.
+ */
+export async function requeueOrphanedSends(
+  db: ServiceContext["db"],
+  makeContext: (scope: { tenantId: string; projectId: string }) => ServiceContext,
+  opts: { limit?: number } = {},
+): Promise<number> {
+  const { rows } = await db.query.execute<{
+    id: string;
+    tenant_id: string;
+    project_id: string;
+    session_id: string | null;
+    contact_id: string;
+    channel_id: string | null;
+    seen: string;
+  }>(sql`
+    select id, tenant_id, project_id, session_id, contact_id, channel_id, updated_at::text as seen
+    from messages
+    where status = 'queued' and direction = 'outbound' and metadata->>'sendingAt' is null
+      and updated_at < now() - make_interval(secs => ${ORPHANED_SEND_SECONDS})
+    order by updated_at
+    limit ${opts.limit ?? 25}`);
+  let requeued = 0;
+  for (const row of rows) {
+    const ctx = makeContext({ tenantId: row.tenant_id, projectId: row.project_id });
+    const event = ctx.outbox.event("message.queued", {
+      messageId: row.id,
+      sessionId: row.session_id,
+      contactId: row.contact_id,
+      channelId: row.channel_id,
+      direction: "outbound",
+    });
+    const { rows: done } = await db.query.execute<{ id: string }>(sql`
+      with upd as (
+        update messages set updated_at = now()
+        where id = ${row.id}::uuid and tenant_id = ${row.tenant_id}::uuid and project_id = ${row.project_id}::uuid
+          and status = 'queued' and direction = 'outbound' and metadata->>'sendingAt' is null
+          and updated_at = ${row.seen}::timestamptz
+        returning id
+      ), evt as (
+        insert into outbox (id, tenant_id, project_id, topic, payload)
+        select ${event.id}::uuid, ${event.tenantId}::uuid, ${event.projectId}::uuid, ${event.topic}::text,
+               ${JSON.stringify(event.payload)}::jsonb
+        from upd
+        returning id
+      )
+      select id from upd`);
+    if (done.length) requeued++;
+  }
+  return requeued;
+}
+
+/**
  * The queue gave up on a `message.queued` event (it is now a dead letter): the message must not stay `queued`
  * with no error and no owner. Unless a consumer still holds a live claim on it, it becomes `failed` with a reason
  * — "delivery unknown" when an attempt may have reached WhatsApp — and `deadLettered` in its metadata, so a replay
@@ -411,8 +523,14 @@ export async function markSendDeadLettered(
     with upd as (
       update messages set status = 'failed',
         error = case when metadata->>'ambiguousSince' is not null or metadata->>'confirmedSent' is not null
+                          or metadata->>'sendingAt' is not null
                      then ${unknown} else ${notSent} end,
-        metadata = (metadata - 'sendingAt' - 'claimId') || '{"deadLettered": true}'::jsonb,
+        -- An expired claim is an attempt that may have reached WhatsApp (its Worker died): a replay looks first.
+        metadata = (metadata - 'sendingAt' - 'claimId')
+          || case when metadata->>'sendingAt' is not null
+               then jsonb_build_object('ambiguousSince', coalesce(metadata->'ambiguousSince', metadata->'sendingAt'))
+               else '{}'::jsonb end
+          || '{"deadLettered": true}'::jsonb,
         updated_at = now()
       where id = ${messageId}::uuid and tenant_id = ${scope.tenantId}::uuid and project_id = ${scope.projectId}::uuid
         and status = 'queued' and direction = 'outbound'

@@ -77,7 +77,9 @@ export async function applyParkedAcks(
   // Only once the message holds that id: otherwise applying would just park them again.
   const parked = await db.query.execute<{ ack: number; participant: string | null }>(sql`
     delete from pending_message_acks where channel_id = ${channel.id} and channel_message_id = ${channelMessageId}
-      and exists (select 1 from messages where channel_id = ${channel.id} and channel_message_id = ${channelMessageId})
+      and tenant_id = ${channel.tenantId}::uuid and project_id = ${channel.projectId}::uuid
+      and exists (select 1 from messages where channel_id = ${channel.id} and channel_message_id = ${channelMessageId}
+                    and tenant_id = ${channel.tenantId}::uuid and project_id = ${channel.projectId}::uuid)
     returning ack, participant`);
   const outboxIds: string[] = [];
   for (const p of parked.rows.sort((a, b) => a.ack - b.ack)) {
