@@ -321,6 +321,31 @@ describe("outbound exactly once under faults", () => {
     expect(() => parseConfig({ ...env, WAHA_TIMEOUT_MS: "60000" } as Env)).toThrow(/WAHA_TIMEOUT_MS/);
   });
 
+  it("a lease lost after WAHA accepted: the WhatsApp id is left for the new owner, which records it without sending", async () => {
+    const { session, send } = await setup();
+    const id = await send("accepted, then the lease was gone");
+    const ctx = createServiceContext(
+      db,
+      { tenantId: t.tenant.id, projectId: t.project.id, role: "admin", actor: { type: "system", id: "test" } },
+      t.ctx.log,
+    );
+    const r = await deliverMessage(ctx, id, 1, {
+      wahaTimeoutMs: 2000,
+      afterSend: async () => {
+        await db.query.execute(sql`update messages set metadata = metadata || '{"claimId": "new-owner"}'::jsonb where id = ${id}`);
+      },
+    });
+    expect(r.outcome).toBe("already_handled");
+    const sent = await sentTo(session);
+    expect(sent).toHaveLength(1);
+    expect((await message(id)).metadata).toMatchObject({ confirmedSent: true, sentAs: sent[0]!.messageId });
+    // The new owner's lease runs out too; whoever claims next records the id and sends nothing.
+    await db.query.execute(sql`update messages set metadata = metadata - 'claimId' - 'sendingAt' where id = ${id}`);
+    await consume(id, t, 2);
+    expect(await sentTo(session)).toHaveLength(1);
+    expect(await message(id)).toMatchObject({ status: "sent", channel_message_id: sent[0]!.messageId });
+  });
+
   it("not in the chat right after an ambiguous attempt is not proof: retried without sending, unknown if it is the last", async () => {
     const { session, send } = await setup();
     const id = await send("maybe still in flight");

@@ -64,6 +64,8 @@ export interface DeliverOptions {
   reconcileOnly?: boolean;
   /** A test seam: runs right before the lease is renewed for the send (e.g. to take the claim away). */
   beforeSend?: () => Promise<void>;
+  /** A test seam: runs after WAHA accepted the send, before it is recorded. */
+  afterSend?: () => Promise<void>;
 }
 
 type Message = typeof schema.messages.$inferSelect;
@@ -238,6 +240,7 @@ export async function deliverMessage(
       );
     }
     try {
+      await opts.afterSend?.();
       return await recordSent(ctx, claimed, lease, sent.messageId, chatId, channel);
     } catch (err) {
       // WhatsApp has it: whatever happens next, this message must end `sent`, never be sent again.
@@ -349,7 +352,10 @@ async function recordSent(
         metadata = ${withoutDeliveryState} || ${chatId ? sql`jsonb_build_object('chatId', ${chatId}::text)` : sql`'{}'::jsonb`}`,
     event,
   );
-  if (!done) return { outcome: "already_handled" };
+  if (!done) {
+    await recordConfirmedElsewhere(ctx, msg.id, waId);
+    return { outcome: "already_handled" };
+  }
   if (waId && msg.channelId) {
     const ch = channel ?? { id: msg.channelId, tenantId: msg.tenantId, projectId: msg.projectId };
     const parked = await applyParkedAcks(ctx.db, ch, waId).catch(() => []);
@@ -382,8 +388,20 @@ async function renewLease(ctx: ServiceContext, lease: Lease): Promise<boolean> {
   const { rows } = await ctx.db.query.execute<{ id: string }>(sql`
     update messages set metadata = metadata || jsonb_build_object('sendingAt', now()), updated_at = now()
     where ${ownedBy(lease)} and tenant_id = ${ctx.principal.tenantId}::uuid and project_id = ${ctx.principal.projectId}::uuid
+      and not (metadata ? 'confirmedSent')
     returning id`);
   return rows.length > 0;
+}
+
+/**
+ * WhatsApp has the message but our claim was taken over meanwhile: leave the id for whoever holds it now (it reads
+ * `confirmedSent` before sending, and its lease renewal refuses to send once it is set) instead of dropping it.
+ */
+async function recordConfirmedElsewhere(ctx: ServiceContext, messageId: string, waId: string | null) {
+  await ctx.db.query.execute(sql`
+    update messages set metadata = metadata || jsonb_build_object('confirmedSent', true, 'sentAs', ${waId}::text), updated_at = now()
+    where id = ${messageId}::uuid and status = 'queued'
+      and tenant_id = ${ctx.principal.tenantId}::uuid and project_id = ${ctx.principal.projectId}::uuid`);
 }
 
 /** Ends our claim without a status change; the queue's retry (or a re-queued event) takes it from here. */
