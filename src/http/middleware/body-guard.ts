@@ -3,6 +3,7 @@ import { AppError } from "../../lib/errors";
 import type { AppEnv } from "../context";
 import { unsupportedMediaType } from "../errors";
 import { MAX_JSON_DEPTH, scanJson } from "./json-scan";
+import { readBounded } from "./read-bounded";
 
 export interface BodyRule {
   /** Path prefix the rule applies to; the first matching rule wins. */
@@ -70,34 +71,4 @@ function checkUrl(url: string) {
   throw new AppError("invalid_request", `The request ${part} contains a NUL character (%00)`, [
     { path: part, message: "must not contain the NUL character" },
   ]);
-}
-
-/** Reads the whole body, refusing more than `limit` bytes whether or not Content-Length announced them. */
-async function readBounded(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  const tooLarge = () => new AppError("payload_too_large", `Request body exceeds ${limit} bytes`, { limit });
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > limit) {
-    await req.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  const reader = req.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@ import { verifyWahaSignature } from "../../integrations/waha/signature";
 import { AppError } from "../../lib/errors";
 import { loadWebhookChannel } from "../../services/whatsapp/channel-lookup";
 import { receiveWahaDelivery } from "../../services/whatsapp/handle-event";
+import { readBounded } from "../middleware/read-bounded";
 import { errors, json } from "../openapi";
 import { createRouter } from "../router";
 
@@ -34,6 +35,7 @@ export const wahaWebhookRoutes = createRouter().openapi(route, async (c) => {
   const channel = await loadWebhookChannel(db, c.req.valid("param").channelId);
   if (!channel) throw AppError.notFound("Channel", c.req.valid("param").channelId);
 
+  // The raw bytes: the HMAC covers exactly them.
   const raw = await readBounded(c.req.raw, WAHA_BODY_LIMIT_BYTES);
   const check = await verifyWahaSignature(
     channel.webhookSecret,
@@ -56,30 +58,3 @@ export const wahaWebhookRoutes = createRouter().openapi(route, async (c) => {
   c.var.committedEvents.push(...outboxIds.map((id) => ({ id, row: known.get(id) })));
   return c.json({ ok: true as const, ...rest }, 200);
 });
-
-/** Reads the raw body (the HMAC covers the exact bytes) and refuses more than `limit`, even without Content-Length. */
-async function readBounded(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > limit) throw new AppError("payload_too_large", `Webhook body exceeds ${limit} bytes`);
-  const reader = req.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new AppError("payload_too_large", `Webhook body exceeds ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
