@@ -88,6 +88,16 @@ function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
+/** True when a database error is a unique-constraint violation (SQLSTATE 23505), optionally on the named constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  if (sqlState(err) !== "23505") return false;
+  if (!constraint) return true;
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { constraint?: unknown }).constraint === constraint) return true;
+  }
+  return false;
+}
+
 /** Postgres SQLSTATEs that are the caller's fault, translated so they never surface as a 500. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
   const code = sqlState(err);

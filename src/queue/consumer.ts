@@ -9,6 +9,7 @@ import { recordDeadLetter } from "../services/dead-letters";
 import { markSendDeadLettered } from "../services/messages/deliver";
 import { QUEUE_DELIVERIES, queueRetryDelaySeconds } from "../services/messages/lease";
 import { topicHandlers } from "./handlers";
+import { RetryLater } from "./retry-later";
 
 /** Deliveries of an event before the queue dead-letters it: `max_retries` (wrangler.toml, 5) + 1. */
 export const SOURCE_QUEUE_ATTEMPTS = QUEUE_DELIVERIES;
@@ -105,7 +106,7 @@ async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
       .onConflictDoNothing();
     message.ack();
   } catch (err) {
-    const delaySeconds = queueRetryDelaySeconds(message.attempts);
+    const delaySeconds = Math.max(queueRetryDelaySeconds(message.attempts), err instanceof RetryLater ? err.delaySeconds : 0);
     c.log.warn("queue handler failed; retrying", { err, attempts: message.attempts, delaySeconds });
     message.retry({ delaySeconds });
   }

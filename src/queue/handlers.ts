@@ -6,6 +6,7 @@ import { deliverMessage } from "../services/messages/deliver";
 import type { TopicHandler } from "./consumer";
 import { deliverInvitation } from "./invitation-delivery";
 import { fanOut } from "./realtime-fanout";
+import { RetryLater } from "./retry-later";
 
 /** Topic → consumer. Each handler calls services; none holds business logic of its own. */
 export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
@@ -18,6 +19,8 @@ export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
     const result = await deliverMessage(c.svc, messageId, c.attempts, { wahaTimeoutMs: parseConfig(c.env).WAHA_TIMEOUT_MS });
     c.log.info("outbound delivery", { messageId, ...result, attempts: c.attempts });
     // `busy`: another consumer holds the claim; acknowledging now could strand a message that is still queued.
-    if (result.outcome === "retry" || result.outcome === "busy") throw new Error(`send not finished, will retry: ${result.outcome}`);
+    if (result.outcome === "retry" || result.outcome === "busy") {
+      throw new RetryLater(`send not finished, will retry: ${result.outcome}`, result.retryAfterSeconds);
+    }
   },
 };

@@ -58,6 +58,33 @@ async function consume(messageId: string, t: Actors, attempts: number, queue = "
   return { acked: result.explicitAcks.length === 1, retried: result.retryMessages.length === 1 };
 }
 
+/**
+ * `consume`, through a batch that records the retry's delay (the test helpers' batches do not): the Queues
+ * runtime's message interface, nothing of ours replaced.
+ */
+async function consumeRecordingDelay(messageId: string, t: Actors, attempts: number) {
+  const row = await outboxRow(messageId);
+  const seen: { retried: boolean; acked: boolean; delaySeconds?: number } = { retried: false, acked: false };
+  const msg = {
+    id: `q-${row.id}-${attempts}`,
+    timestamp: new Date(),
+    attempts,
+    body: bodyOf(row, t),
+    ack: () => {
+      seen.acked = true;
+    },
+    retry: (o?: QueueRetryOptions) => {
+      seen.retried = true;
+      seen.delaySeconds = o?.delaySeconds;
+    },
+  };
+  const batch = { queue: "ventros-events", messages: [msg], ackAll: () => {}, retryAll: () => {} };
+  const ctx = createExecutionContext();
+  await worker.queue(batch as unknown as MessageBatch<OutboxMessage>, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return seen;
+}
+
 /** Marks every unpublished event of these messages published: only this file's `consume` delivers them. */
 async function holdEvents(...messageIds: string[]) {
   for (const id of messageIds) {
@@ -146,6 +173,82 @@ describe("outbound exactly once under faults", () => {
     expect(sent).toHaveLength(2);
     expect((await message(first)).channel_message_id).toBe(sent[0]!.messageId);
     expect((await message(second)).channel_message_id).toBe(sent[1]!.messageId);
+  });
+
+  const systemContext = () =>
+    createServiceContext(
+      db,
+      { tenantId: t.tenant.id, projectId: t.project.id, role: "admin", actor: { type: "system", id: "test" } },
+      t.ctx.log,
+    );
+  const pastGrace = (id: string) =>
+    db.query.execute(sql`update messages set metadata = metadata || '{"ambiguousSince": "2000-01-01T00:00:00Z"}'::jsonb where id = ${id}`);
+
+  it("identical replies: one never reached WAHA, the other is accepted but not yet recorded — neither takes the other's id", async () => {
+    const { session, send } = await setup({ faults: ["refuse"] });
+    const a = await send("ok!");
+    expect(await consume(a, t, 1)).toMatchObject({ retried: true });
+    await pastGrace(a);
+    const b = await send("ok!");
+    let during: Awaited<ReturnType<typeof consume>> | undefined;
+    // B reached WhatsApp; while its answer is being recorded, A reconciles and sees B's message, unattributed.
+    const r = await deliverMessage(systemContext(), b, 1, {
+      wahaTimeoutMs: 2000,
+      afterSend: async () => {
+        during = await consume(a, t, 2);
+      },
+    });
+    expect(during).toMatchObject({ retried: true });
+    expect(r.outcome).toBe("sent");
+    const [first] = await sentTo(session);
+    expect(await message(b)).toMatchObject({ status: "sent", channel_message_id: first!.messageId });
+    expect(await expectSettledOrOwned(a)).toMatchObject({ status: "queued", channel_message_id: null });
+    // Once B holds its id, A's listed message is no one's: A was never sent, and past the grace it is sent once.
+    expect(await consume(a, t, 3)).toMatchObject({ acked: true });
+    const sent = await sentTo(session);
+    expect(sent).toHaveLength(2);
+    expect(await message(a)).toMatchObject({ status: "sent", channel_message_id: sent[1]!.messageId });
+  });
+
+  it("identical replies: one sent without a WhatsApp id, the other ambiguous — not adopted, delivery unknown at the last", async () => {
+    const { session, send } = await setup({ faults: ["refuse"] });
+    const a = await send("sim");
+    expect(await consume(a, t, 1)).toMatchObject({ retried: true });
+    await pastGrace(a);
+    const b = await send("sim");
+    expect(await consume(b, t, 1)).toMatchObject({ acked: true });
+    // An engine that answered without an id: B is sent, its message in the chat unattributed.
+    await db.query.execute(sql`update messages set channel_message_id = null where id = ${b}`);
+    expect(await consume(a, t, 2)).toMatchObject({ retried: true });
+    expect(await expectSettledOrOwned(a)).toMatchObject({ status: "queued" });
+    await db.query.execute(sql`update messages set metadata = metadata || '{"sendAttempts": 5}'::jsonb where id = ${a}`);
+    expect(await consume(a, t, 3)).toMatchObject({ acked: true });
+    const row = await expectSettledOrOwned(a);
+    expect(row).toMatchObject({ status: "failed", channel_message_id: null });
+    expect(row.error).toMatch(/^delivery unknown: .*identical reply/);
+    expect(await sentTo(session)).toHaveLength(1);
+  });
+
+  it("WAHA's id for our send is already held by another message: recorded as sent without it, never retried", async () => {
+    const { session, send } = await setup();
+    const a = await send("first");
+    expect(await consume(a, t, 1)).toMatchObject({ acked: true });
+    const b = await send("second");
+    const r = await deliverMessage(systemContext(), b, 1, {
+      wahaTimeoutMs: 2000,
+      afterSend: async () => {
+        const sent = await sentTo(session);
+        await db.query.execute(sql`update messages set channel_message_id = ${sent[1]!.messageId} where id = ${a}`);
+      },
+    });
+    expect(r.outcome).toBe("sent");
+    const sent = await sentTo(session);
+    expect(sent).toHaveLength(2);
+    const row = await message(b);
+    expect(row).toMatchObject({ status: "sent", channel_message_id: null, error: null });
+    expect(row.metadata.sentAsHeldElsewhere).toBe(sent[1]!.messageId);
+    expect(await consume(b, t, 2)).toMatchObject({ acked: true });
+    expect(await sentTo(session)).toHaveLength(2);
   });
 
   it("a busy chat: the lost send is found beyond the first page of the listing", async () => {
@@ -355,12 +458,17 @@ describe("outbound exactly once under faults", () => {
         sql`update messages set metadata = metadata || jsonb_build_object('ambiguousSince', now()) || ${JSON.stringify(extra)}::jsonb
             where id = ${id}`,
       );
-    await ambiguousNow();
-    expect(await consume(id, t, 1)).toMatchObject({ retried: true });
+    await ambiguousNow({ sendAttempts: 1 });
+    // Retried once the grace has passed (WAHA_TIMEOUT_MS is 2 s in tests: 120 s lease + 2 × 2 s), not on the backoff.
+    const retry = await consumeRecordingDelay(id, t, 1);
+    expect(retry.retried).toBe(true);
+    expect(retry.delaySeconds).toBeGreaterThanOrEqual(120);
+    expect(retry.delaySeconds).toBeLessThanOrEqual(126);
     expect(await sentTo(session)).toHaveLength(0);
     const held = await expectSettledOrOwned(id);
     expect(held).toMatchObject({ status: "queued" });
     expect(held.metadata.ambiguousSince).toBeTruthy();
+    // Waiting is not an attempt: only the earlier (ambiguous) one counts.
     expect(held.metadata.sendAttempts).toBe(1);
     // Past the grace (moved back rather than waited for), "not found" is final: sent once.
     await db.query.execute(

@@ -11,6 +11,7 @@ import {
   type WahaChatMessage,
   WahaError,
 } from "../../integrations/waha/client";
+import { isUniqueViolation } from "../../lib/errors";
 import type { OutboxRow } from "../../outbox/writer";
 import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
@@ -53,6 +54,8 @@ export interface DeliveryResult {
   outcome: DeliveryOutcome;
   /** A short reason, safe to log and store. */
   error?: string;
+  /** For a retry: nothing can be decided before this many seconds (an earlier attempt's grace). */
+  retryAfterSeconds?: number;
 }
 
 export interface DeliverOptions {
@@ -147,7 +150,7 @@ export async function deliverMessage(
   const last = !opts.reconcileOnly && (meta.sendAttempts ?? 1) >= MAX_SEND_ATTEMPTS;
   let requestSent = false;
   try {
-    if (meta.confirmedSent) return await recordSent(ctx, claimed, lease, meta.sentAs ?? null, null, null);
+    if (meta.confirmedSent) return await recordSent(ctx, claimed, lease, meta.sentAs ?? null, null, null, "answer");
     const [[channel], identifiers, [contact]] = await ctx.db.batch([
       ctx.db.query
         .select()
@@ -176,27 +179,40 @@ export async function deliverMessage(
         : undefined,
       replyTo: claimed.replyToChannelMessageId,
     };
-    const lookup = (since: string) => findSent(ctx, waha, channel.id, request, since, timeoutMs);
+    const lookup = (since: string) => findSent(ctx, waha, claimed, request, since, timeoutMs);
+    // Not sending now, and not a verdict yet: the last attempt says "delivery unknown", the sweep re-queues.
+    const undecided = async (reason: string, verdict: string, waitMs?: number) => {
+      if (last) return await markUnknown(ctx, claimed, lease, verdict);
+      if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, reason);
+      // Waiting out the grace is not an attempt: this claim could not have sent.
+      await release(ctx, lease, { error: reason, notAnAttempt: waitMs !== undefined });
+      const retryAfterSeconds = waitMs === undefined ? undefined : Math.ceil(waitMs / 1000) + 1;
+      return { outcome: "retry", error: reason, retryAfterSeconds } as DeliveryResult;
+    };
 
     if (meta.ambiguousSince) {
-      let found: WahaChatMessage | null;
+      let found: Lookup;
       try {
         found = await lookup(meta.ambiguousSince);
       } catch {
         const reason = "An earlier attempt may have been sent and WAHA's chat could not be read to check";
-        if (last) return await markUnknown(ctx, claimed, lease, reason);
-        if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, reason);
-        await release(ctx, lease, { error: reason });
-        return { outcome: "retry", error: reason };
+        return await undecided(reason, reason);
       }
-      if (found) return await recordSent(ctx, claimed, lease, found.id, chatId, channel);
+      if (found.state === "found") return await recordSent(ctx, claimed, lease, found.id, chatId, channel, "listing");
+      if (found.state === "contested") {
+        return await undecided(
+          "An identical reply to this chat is also unconfirmed; checking WAHA again before any retry",
+          "an identical reply to this chat was also unconfirmed, so the message in the chat cannot be told apart",
+        );
+      }
       // Not in the chat — yet: WAHA may still be working on that attempt. Only past the grace is it proof.
-      if (Date.now() - new Date(meta.ambiguousSince).getTime() < notFoundGraceMs(timeoutMs)) {
-        const reason = "An earlier attempt may still reach WhatsApp; checking WAHA again before any retry";
-        if (last) return await markUnknown(ctx, claimed, lease, "an earlier attempt may still reach WhatsApp and is not in the chat yet");
-        if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, reason);
-        await release(ctx, lease, { error: reason });
-        return { outcome: "retry", error: reason };
+      const graceLeft = notFoundGraceMs(timeoutMs) - (Date.now() - new Date(meta.ambiguousSince).getTime());
+      if (graceLeft > 0) {
+        return await undecided(
+          "An earlier attempt may still reach WhatsApp; checking WAHA again before any retry",
+          "an earlier attempt may still reach WhatsApp and is not in the chat yet",
+          graceLeft,
+        );
       }
     }
     if (opts.reconcileOnly) return await requeue(ctx, claimed, lease, null);
@@ -230,18 +246,19 @@ export async function deliverMessage(
       // The last attempt: one look now, then a visible verdict.
       const since = meta.ambiguousSince ?? String(claimed.metadata.sendingAt);
       const found = await lookup(since).catch(() => undefined);
-      if (found) return await recordSent(ctx, claimed, lease, found.id, chatId, channel);
+      if (found?.state === "found") return await recordSent(ctx, claimed, lease, found.id, chatId, channel, "listing");
       // Never "not sent": right after the attempt, not finding it proves nothing (see notFoundGraceMs).
-      return await markUnknown(
-        ctx,
-        claimed,
-        lease,
-        found === null ? `${err.message}, and the message is not in the chat yet` : `${err.message}, and WAHA's chat could not be read`,
-      );
+      const why =
+        found === undefined
+          ? "WAHA's chat could not be read"
+          : found.state === "contested"
+            ? "an identical reply is also unconfirmed"
+            : "the message is not in the chat yet";
+      return await markUnknown(ctx, claimed, lease, `${err.message}, and ${why}`);
     }
     try {
       await opts.afterSend?.();
-      return await recordSent(ctx, claimed, lease, sent.messageId, chatId, channel);
+      return await recordSent(ctx, claimed, lease, sent.messageId, chatId, channel, "answer");
     } catch (err) {
       // WhatsApp has it: whatever happens next, this message must end `sent`, never be sent again.
       await release(ctx, lease, { ambiguous: true, confirmedSent: true, sentAs: sent.messageId }).catch(() => {});
@@ -258,19 +275,29 @@ export async function deliverMessage(
 }
 
 /**
+ * What the chat says about an earlier attempt: `found` (adopt that WhatsApp id), `absent` (no listed message can be
+ * ours), or `contested` — identical messages are listed, but no more of them than our other identical replies that
+ * may own them, so none can be attributed to this one (adopting could record another reply's id and resend nothing
+ * for a message never sent; sending could send twice).
+ */
+type Lookup = { state: "found"; id: string } | { state: "absent" } | { state: "contested" };
+
+/**
  * Looks for our message among the chat's latest messages: sent by us (fromMe, through the API when WAHA says),
  * same body/caption and media-ness, timestamped after the attempt started (minus clock skew), and not already the
- * WhatsApp id of another of our messages. We put no marker into the customer-visible text; the id exclusion is what
- * tells two identical replies apart. Null: not found; throws when WAHA cannot be read.
+ * WhatsApp id of another of our messages. We put no marker into the customer-visible text, so identical replies
+ * are told apart by counting: a listed match is ours only when the unclaimed matches outnumber our other identical
+ * replies that may have reached WhatsApp without their id being recorded (in flight, ambiguous, confirmed without
+ * an id, sent without an id, or "delivery unknown"). Throws when WAHA cannot be read.
  */
 async function findSent(
   ctx: ServiceContext,
   waha: WahaChannelConfig,
-  channelId: string,
+  msg: Message,
   req: SendRequest,
   since: string,
   timeoutMs: number,
-): Promise<WahaChatMessage | null> {
+): Promise<Lookup> {
   const after = new Date(since).getTime() - CLOCK_SKEW_MS;
   const listed: WahaChatMessage[] = [];
   // One deadline for the whole lookup, however many pages: it must end well inside the lease.
@@ -293,23 +320,45 @@ async function findSent(
   const candidates = listed.filter(
     (x) => x.fromMe && x.source !== "app" && x.timestamp * 1000 >= after && x.body.trim() === body && x.hasMedia === (req.kind !== "text"),
   );
-  if (!candidates.length) return null;
-  const taken = await ctx.db.query
+  if (!candidates.length) return { state: "absent" };
+  const afterIso = new Date(after).toISOString();
+  // Our other identical replies in this chat: the ids they hold, and how many may hold a listed one unrecorded.
+  const { rows: twins } = await ctx.db.query.execute<{ taken: string | null; unrecorded: boolean }>(sql`
+    select coalesce(channel_message_id, metadata->>'sentAs') as taken,
+           (channel_message_id is null and metadata->>'sentAs' is null and (
+              (status = 'queued' and (metadata ? 'sendingAt' or metadata ? 'ambiguousSince' or metadata ? 'confirmedSent'))
+              or (status = 'sent' and sent_at >= ${afterIso}::timestamptz)
+              or (status = 'failed' and error like ${`${DELIVERY_UNKNOWN}%`} and updated_at >= ${afterIso}::timestamptz))) as unrecorded
+    from messages
+    where tenant_id = ${ctx.principal.tenantId}::uuid and project_id = ${ctx.principal.projectId}::uuid
+      and channel_id = ${msg.channelId}::uuid and contact_id = ${msg.contactId}::uuid and direction = 'outbound'
+      and id <> ${msg.id}::uuid and btrim(coalesce(body, ''), E' \t\r\n') = btrim(${req.text ?? ""}, E' \t\r\n')
+      and (content_type = 'text') = ${req.kind === "text"}`);
+  // An id held by any of our messages (even a differently worded one, by an earlier wrong adoption) is not free.
+  const held = await ctx.db.query
     .select({ id: m.channelMessageId })
     .from(m)
     .where(
       inScope(
         m,
         ctx.principal,
-        eq(m.channelId, channelId),
+        eq(m.channelId, msg.channelId!),
         inArray(
           m.channelMessageId,
           candidates.map((c) => c.id),
         ),
       ),
     );
-  const used = new Set(taken.map((t) => t.id));
-  return candidates.filter((c) => !used.has(c.id)).sort((a, b) => a.timestamp - b.timestamp)[0] ?? null;
+  const used = new Set([...held.map((r) => r.id), ...twins.map((t) => t.taken).filter((x): x is string => !!x)]);
+  const free = candidates.filter((c) => !used.has(c.id));
+  if (!free.length) return { state: "absent" };
+  const rivals = twins.filter((t) => t.unrecorded).length;
+  if (free.length <= rivals) return { state: "contested" };
+  // Every free match is an identical message and one of them is ours; the one listed nearest to our attempt's start
+  // is the likeliest (a wrong pick only swaps which of two identical replies an ack is applied to).
+  const start = new Date(since).getTime();
+  const nearest = free.sort((a, b) => Math.abs(a.timestamp * 1000 - start) - Math.abs(b.timestamp * 1000 - start))[0]!;
+  return { state: "found", id: nearest.id };
 }
 
 /** One guarded transition of a message we own, with its event written by the same statement (or neither). */
@@ -337,6 +386,8 @@ async function recordSent(
   waId: string | null,
   chatId: string | null,
   channel: { id: string; tenantId: string; projectId: string } | null,
+  /** Where the id comes from: WAHA's answer to our send (certain), or the chat listing (an attribution). */
+  source: "answer" | "listing",
 ): Promise<DeliveryResult> {
   const event = ctx.outbox.event("message.sent", {
     messageId: msg.id,
@@ -345,13 +396,31 @@ async function recordSent(
     channelId: msg.channelId,
     status: "sent",
   });
-  const done = await transition(
-    ctx,
-    lease,
-    sql`status = 'sent', channel_message_id = ${waId}, sent_at = now(), error = null,
-        metadata = ${withoutDeliveryState} || ${chatId ? sql`jsonb_build_object('chatId', ${chatId}::text)` : sql`'{}'::jsonb`}`,
-    event,
-  );
+  const mark = (id: string | null, extra: SQL = sql`'{}'::jsonb`) =>
+    transition(
+      ctx,
+      lease,
+      sql`status = 'sent', channel_message_id = ${id}, sent_at = now(), error = null,
+          metadata = ${withoutDeliveryState} || ${chatId ? sql`jsonb_build_object('chatId', ${chatId}::text)` : sql`'{}'::jsonb`}
+                     || ${extra}`,
+      event,
+    );
+  let done: boolean;
+  try {
+    done = await mark(waId);
+  } catch (err) {
+    if (!waId || !isUniqueViolation(err, "messages_channel_message_uq")) throw err;
+    if (source === "listing") {
+      // Another reconciliation attributed that listed message first: look again later, never send meanwhile.
+      const reason = "The message found in the chat was claimed by an identical reply; checking WAHA again";
+      await release(ctx, lease, { error: reason });
+      return { outcome: "retry", error: reason };
+    }
+    // WAHA said this id is ours, yet another message holds it: ours was sent all the same — record it without the
+    // id (retrying could never succeed) and keep the id for a human to look at.
+    ctx.log.warn("a sent message's WhatsApp id is held by another message", { messageId: msg.id, waId });
+    done = await mark(null, sql`jsonb_build_object('sentAsHeldElsewhere', ${waId}::text)`);
+  }
   if (!done) {
     await recordConfirmedElsewhere(ctx, msg.id, waId);
     return { outcome: "already_handled" };
@@ -408,16 +477,19 @@ async function recordConfirmedElsewhere(ctx: ServiceContext, messageId: string, 
 async function release(
   ctx: ServiceContext,
   lease: Lease,
-  o: { error?: string | null; ambiguous?: boolean; confirmedSent?: boolean; sentAs?: string | null },
+  o: { error?: string | null; ambiguous?: boolean; confirmedSent?: boolean; sentAs?: string | null; notAnAttempt?: boolean },
 ) {
   const extra = o.ambiguous
     ? sql` || jsonb_build_object('ambiguousSince', coalesce(${m.metadata}->'ambiguousSince', ${m.metadata}->'sendingAt'))`
     : sql``;
   const confirmed = o.confirmedSent ? sql` || jsonb_build_object('confirmedSent', true, 'sentAs', ${o.sentAs ?? null}::text)` : sql``;
+  const uncounted = o.notAnAttempt
+    ? sql` || jsonb_build_object('sendAttempts', greatest(coalesce((${m.metadata}->>'sendAttempts')::int, 1) - 1, 0))`
+    : sql``;
   await transition(
     ctx,
     lease,
-    sql`metadata = ${withoutClaim}${extra}${confirmed}${o.error !== undefined ? sql`, error = ${o.error?.slice(0, 300) ?? null}` : sql``}`,
+    sql`metadata = ${withoutClaim}${extra}${confirmed}${uncounted}${o.error !== undefined ? sql`, error = ${o.error?.slice(0, 300) ?? null}` : sql``}`,
     null,
   );
 }
