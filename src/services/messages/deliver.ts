@@ -486,12 +486,8 @@ async function release(
   const uncounted = o.notAnAttempt
     ? sql` || jsonb_build_object('sendAttempts', greatest(coalesce((${m.metadata}->>'sendAttempts')::int, 1) - 1, 0))`
     : sql``;
-  await transition(
-    ctx,
-    lease,
-    sql`metadata = ${withoutClaim}${extra}${confirmed}${uncounted}${o.error !== undefined ? sql`, error = ${o.error?.slice(0, 300) ?? null}` : sql``}`,
-    null,
-  );
+  const error = o.error !== undefined ? sql`, error = ${o.error?.slice(0, 300) ?? null}` : sql``;
+  await transition(ctx, lease, sql`metadata = ${withoutClaim}${extra}${confirmed}${uncounted}${error}`, null);
 }
 
 /** The sweep's release: the message goes back to the queue through a fresh event, in the same statement. */
