@@ -14,6 +14,9 @@ export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
+      // The AI binding (wrangler.toml) is remote-only; without this the pool opens a remote session, which needs a
+      // Cloudflare login. Off, the binding exists but throws when called, and tests use the offline embedder.
+      remoteBindings: false,
       miniflare: {
         bindings: {
           ...inject("workerVars"),
@@ -24,6 +27,9 @@ export default defineConfig({
           STRIPE_WEBHOOK_SECRET: "whsec_test_0123456789abcdef",
           // A WAHA call that hangs (the sandbox's accept-hang fault) is given up quickly; the sandbox answers in ms.
           WAHA_TIMEOUT_MS: "2000",
+          // Production embeds with Workers AI ([vars]); tests have no Cloudflare account (model peer: test/global-setup.ts).
+          EMBEDDING_PROVIDER: "offline",
+          RERANK_PROVIDER: "none",
           // Suites make hundreds of calls per key; the limiter's own test moves its tenant to the tiny plan.
           RATE_LIMITS: JSON.stringify({
             free: { key: 1_000_000, tenant: 1_000_000 },

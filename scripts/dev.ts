@@ -58,6 +58,7 @@ const wrangler = (
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       PUBLIC_BASE_URL: baseUrl,
       BUILD_COMMIT: "local",
+      ...modelSettingsFromEnv(),
     },
     waitForHealth: false,
   })
@@ -102,6 +103,24 @@ console.log(`
   Postgres       ${db.postgresUrl}
   Credentials    ${path.relative(root, credentialsFile)}
 `);
+
+/**
+ * The offline embedder unless the developer points dev at a real model, e.g. a local Ollama:
+ * `EMBEDDING_PROVIDER=openai EMBEDDING_BASE_URL=http://127.0.0.1:11434/v1 EMBEDDING_MODEL=embeddinggemma npm run dev`.
+ * Keys stay off the command line (--var shows in `ps`): put EMBEDDING_API_KEY / RERANK_API_KEY in `.dev.vars`.
+ */
+function modelSettingsFromEnv(): Record<string, string> {
+  const names = [
+    "EMBEDDING_PROVIDER",
+    "EMBEDDING_MODEL",
+    "EMBEDDING_BASE_URL",
+    "RERANK_PROVIDER",
+    "RERANK_URL",
+    "RERANK_MODEL",
+    "MODEL_TIMEOUT_MS",
+  ];
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+}
 
 /** A dev stack killed with SIGKILL leaves wrangler running on the port; the next start clears it. */
 function killStaleWrangler() {

@@ -9,9 +9,15 @@ export interface LocalWorker {
 
 const root = path.resolve(import.meta.dirname, "..");
 
+/** Production's [vars] choose Workers AI; local runs have no account behind the AI binding. Callers may override. */
+const LOCAL_MODEL_VARS = { EMBEDDING_PROVIDER: "offline", RERANK_PROVIDER: "none" };
+
 /**
  * `wrangler dev` as a child process (its own process group, so stopping it stops workerd too). Secrets go through
  * the environment, where wrangler looks for `[secrets] required`; plain vars through --var.
+ *
+ * `--local` keeps remote-only bindings (AI) from opening a session on Cloudflare, which needs a login that local
+ * runs do not have; the binding then exists but throws, so embeddings default to the offline provider here.
  */
 export async function startLocalWorker(opts: {
   port: number;
@@ -33,7 +39,8 @@ export async function startLocalWorker(opts: {
       "--inspector-port",
       String(opts.inspectorPort ?? opts.port + 1442),
       "--show-interactive-dev-session=false",
-      ...Object.entries(opts.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      "--local",
+      ...Object.entries({ ...LOCAL_MODEL_VARS, ...opts.vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     {
       cwd: root,

@@ -13,8 +13,10 @@ import { contactRoutes } from "./http/routes/contacts";
 import { conversationRoutes } from "./http/routes/conversations";
 import { deadLetterRoutes } from "./http/routes/dead-letters";
 import { docsRoutes } from "./http/routes/docs";
+import { DOCUMENT_UPLOAD_PATH, documentRoutes } from "./http/routes/documents";
 import { healthRoutes } from "./http/routes/health";
 import { listRoutes } from "./http/routes/lists";
+import { memoryRoutes } from "./http/routes/memory";
 import { noteRoutes } from "./http/routes/notes";
 import { pipelineRoutes } from "./http/routes/pipelines";
 import { realtimeRoutes } from "./http/routes/realtime";
@@ -25,6 +27,7 @@ import { wahaWebhookRoutes } from "./http/webhooks/waha";
 import { AppError } from "./lib/errors";
 import { mcpExecuteRoutes } from "./mcp/execute-routes";
 import { MCP_BODY_LIMIT_BYTES, mcpStreamableRoutes } from "./mcp/streamable";
+import { MAX_DOCUMENT_BYTES } from "./services/memory/deps";
 
 export const API_BODY_LIMIT_BYTES = 1024 * 1024;
 /** An outer bound only: each webhook route enforces its peer's own, smaller limit on the signed bytes. */
@@ -38,6 +41,8 @@ export function createApp() {
     "*",
     bodyGuard(
       [
+        // The form around the file adds headers and boundaries; the service checks the file's own size exactly.
+        { prefix: DOCUMENT_UPLOAD_PATH, exact: true, maxBytes: MAX_DOCUMENT_BYTES + 64 * 1024, mode: "multipart" },
         { prefix: "/api/", maxBytes: API_BODY_LIMIT_BYTES, mode: "strict" },
         { prefix: "/v1/mcp/", maxBytes: MCP_BODY_LIMIT_BYTES, mode: "strict" },
         { prefix: "/mcp", maxBytes: MCP_BODY_LIMIT_BYTES, mode: "strict" },
@@ -69,6 +74,8 @@ export function createApp() {
     .route("/api/v1", workspaceRoutes)
     .route("/api/v1", realtimeRoutes)
     .route("/api/v1", deadLetterRoutes)
+    .route("/api/v1", documentRoutes)
+    .route("/api/v1", memoryRoutes)
     .route("/", wahaWebhookRoutes)
     .route("/", stripeWebhookRoutes)
     .route("/", mcpExecuteRoutes)

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createDatabase } from "./db";
+import { checkModelSettings } from "./integrations/embeddings/config";
 import { AppError } from "./lib/errors";
 import { MAX_WAHA_TIMEOUT_MS } from "./services/messages/lease";
 
@@ -33,7 +34,26 @@ const configSchema = z.object({
   MCP_ALLOWED_ORIGINS: z.string().optional(),
   /** JSON overriding or adding per-plan request limits: {"pro": {"key": 600, "tenant": 3000, "windowSeconds": 60}}. */
   RATE_LIMITS: z.string().optional(),
+  /**
+   * Who embeds documents and queries: `workers-ai` (the AI binding; production), `openai` (any OpenAI-compatible
+   * /embeddings at EMBEDDING_BASE_URL) or `offline` (deterministic feature hashing: dev, tests, CI — not semantic).
+   */
+  EMBEDDING_PROVIDER: z.enum(["offline", "workers-ai", "openai"]).default("offline"),
+  /** Default per provider (src/integrations/embeddings); it must produce 768-d vectors. */
+  EMBEDDING_MODEL: z.string().min(1).optional(),
+  EMBEDDING_BASE_URL: z.url({ protocol: /^https?$/, error: "EMBEDDING_BASE_URL must be an http(s) URL" }).optional(),
+  EMBEDDING_API_KEY: z.string().min(1).optional(),
+  /** Optional second stage of search: `workers-ai` (the AI binding) or `http` (Cohere/Jina-compatible /rerank). */
+  RERANK_PROVIDER: z.enum(["none", "workers-ai", "http"]).default("none"),
+  RERANK_URL: z.url({ protocol: /^https?$/, error: "RERANK_URL must be an http(s) URL" }).optional(),
+  RERANK_MODEL: z.string().min(1).optional(),
+  RERANK_API_KEY: z.string().min(1).optional(),
+  /** Upper bound of one embedding or rerank call; past it the call fails as `unavailable` (503). */
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
 });
+
+/** Settings valid one by one but not together (e.g. the openai provider without its URL). */
+const checkedConfigSchema = configSchema.superRefine(checkModelSettings);
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -51,7 +71,7 @@ const cache = new WeakMap<object, Config>();
 export function parseConfig(env: Env): Config {
   const hit = cache.get(env);
   if (hit) return hit;
-  const result = configSchema.safeParse(env);
+  const result = checkedConfigSchema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
     throw new AppError("internal", `Invalid configuration — ${problems.join("; ")}`, {

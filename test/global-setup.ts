@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startLocalDatabase } from "../scripts/local-db";
+import { startModelPeer } from "../scripts/model-peer/server";
 import { startWahaSandbox } from "../scripts/waha-sandbox/server";
 
 /**
@@ -14,9 +15,15 @@ export default async function setup(project: TestProject) {
   // A WAHA peer speaking the real send API; tests configure sessions through its /__sandbox endpoints.
   const waha = await startWahaSandbox();
   project.provide("wahaUrl", waha.url);
+  // An embeddings + rerank peer speaking the OpenAI and Cohere protocols (offline vectors, lexical scores); tests make it
+  // fail per model name through /__peer/faults. It requires a key, so clients are seen sending theirs.
+  const modelPeer = await startModelPeer({ apiKey: "test-model-peer-key" });
+  project.provide("modelPeerUrl", modelPeer.url);
+  project.provide("modelPeerKey", modelPeer.apiKey!);
   console.log(`[test db] ${db.backend} at ${db.postgresUrl.replace(/:[^:@/]+@/, ":***@")}`);
   return async () => {
     await waha.close();
+    await modelPeer.close();
     await db.stop();
   };
 }
@@ -27,5 +34,8 @@ declare module "vitest" {
     postgresUrl: string;
     proxyPort: number;
     wahaUrl: string;
+    /** Base of the model peer; its APIs are under /v1 (embeddings, rerank, models). */
+    modelPeerUrl: string;
+    modelPeerKey: string;
   }
 }

@@ -1,4 +1,5 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { ERROR_CODES } from "../lib/errors";
 import type { Permission } from "../services/auth/permissions";
 import { requirePermission } from "./middleware/permission";
@@ -21,6 +22,7 @@ const errorDescriptions = {
   404: "Not found (including resources of other tenants)",
   409: "Conflicts with existing data (duplicate unique value, reused Idempotency-Key)",
   413: "Request body too large",
+  415: "Unsupported media type (the accepted types are named in the error's details)",
   422: "Valid JSON that breaks a business rule (unknown referenced resource, …)",
   429: "Rate limit exceeded (per API key or user, and per tenant); see Retry-After and RateLimit",
 } as const;
@@ -55,11 +57,16 @@ export const noContent = { description: "Done" } as const;
  * so a forbidden caller learns nothing about the payload — and is published in the OpenAPI document as
  * `x-permission` (the security tests read it back to try every route with every role).
  */
-export function authedRoute<const R extends Omit<RouteConfig, "security" | "middleware">>(permission: Permission, config: R) {
+export function authedRoute<const R extends Omit<RouteConfig, "security" | "middleware">>(
+  permission: Permission,
+  config: R,
+  /** Checks that belong after the permission and before body validation (e.g. the body's media type). */
+  ...before: MiddlewareHandler[]
+) {
   return createRoute({
     ...config,
     security,
-    middleware: [requirePermission(permission)],
+    middleware: [requirePermission(permission), ...before],
     "x-permission": permission,
-  } as R & { security: typeof security; middleware: [ReturnType<typeof requirePermission>] });
+  } as unknown as R & { security: typeof security; middleware: [ReturnType<typeof requirePermission>] });
 }

@@ -4,6 +4,7 @@ import { listChannelsVerb } from "../services/channels/verbs";
 import { assignContactVerb, getContactVerb, listContactsVerb, updateContactVerb } from "../services/contacts/verbs";
 import { qualifyLeadVerb } from "../services/leads/verbs";
 import { addListMembersVerb, listContactListsVerb, listListMembersVerb } from "../services/lists/verbs";
+import { documentContentVerb, searchAllMemoryVerb, searchDocumentsVerb } from "../services/memory/verbs";
 import { getMessageGroupVerb, listMessageGroupsVerb } from "../services/message-groups/verbs";
 import { listMessagesVerb, sendMessageVerb } from "../services/messages/verbs";
 import { createNoteVerb } from "../services/notes/verbs";
@@ -95,6 +96,26 @@ export const tools: Tool[] = [
     description: "Send a WhatsApp message to a contact (queued; delivered through WAHA). Text, or media with an http(s) URL.",
     verb: sendMessageVerb,
     result: { wrap: "message" },
+  }),
+  defineTool({
+    name: "search_documents",
+    description:
+      "Find the passages of the project's documents (contracts, invoices, proposals, manuals…) that answer a question: " +
+      "hybrid search (meaning, words, BM25) fused by rank. Each passage names its document, page and chunk, and explains its scores.",
+    verb: searchDocumentsVerb,
+  }),
+  defineTool({
+    name: "get_document",
+    description: "A document's full text in reading order (rebuilt from its indexed chunks), with its pages.",
+    verb: documentContentVerb,
+    result: { wrap: "document" },
+  }),
+  defineTool({
+    name: "search_memory",
+    description:
+      "Search what the CRM remembers about a question — documents and conversation messages, optionally for one contact. " +
+      "`facts` is always empty for now: fact extraction is not built yet.",
+    verb: searchAllMemoryVerb,
   }),
 ];
 

@@ -59,7 +59,11 @@ export type Topic =
   | "invitation.accepted"
   | "api_key.created"
   | "api_key.revoked"
-  | "billing.updated";
+  | "billing.updated"
+  | "document.uploaded"
+  | "document.status_changed"
+  | "document.deleted"
+  | "memory.reembedded";
 
 /** What travels on the queue: the outbox row, so consumers can dedupe on `id`. */
 export interface OutboxMessage {

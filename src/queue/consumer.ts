@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { memoryFor } from "../bindings/memory";
 import { type Database, schema } from "../db";
 import { databaseFor, parseConfig } from "../env";
 import { createLogger, type Logger } from "../lib/logger";
@@ -84,16 +85,19 @@ async function consumeOne(message: Message<OutboxMessage>, c: ConsumerContext) {
       message.ack();
       return;
     }
-    const svc = createServiceContext(
-      c.db,
-      {
-        tenantId: body.tenantId,
-        projectId: body.projectId,
-        role: "admin",
-        actor: { type: "system", id: `queue:${body.topic}` },
-      },
-      c.log,
-    );
+    const svc: ServiceContext = {
+      ...createServiceContext(
+        c.db,
+        {
+          tenantId: body.tenantId,
+          projectId: body.projectId,
+          role: "admin",
+          actor: { type: "system", id: `queue:${body.topic}` },
+        },
+        c.log,
+      ),
+      memory: memoryFor(parseConfig(c.env), c.env),
+    };
     try {
       await handler(body, { ...c, svc, attempts: message.attempts });
     } finally {

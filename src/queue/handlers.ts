@@ -2,7 +2,10 @@ import { parseConfig } from "../env";
 import type { Topic } from "../outbox/events";
 import { LIVE_TOPICS } from "../realtime/live";
 import { closeRevokedConnections } from "../realtime/revocation";
+import { processDocument } from "../services/memory/documents/service";
+import { embedMessage } from "../services/memory/ingest";
 import { deliverMessage } from "../services/messages/deliver";
+import { QUEUE_DELIVERIES } from "../services/messages/lease";
 import type { TopicHandler } from "./consumer";
 import { deliverInvitation } from "./invitation-delivery";
 import { fanOut } from "./realtime-fanout";
@@ -14,6 +17,16 @@ export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
   "api_key.revoked": closeRevokedConnections,
   "member.removed": closeRevokedConnections,
   "invitation.created": deliverInvitation,
+  // Live fan-out, then the message becomes searchable memory (inbound text only; the service decides).
+  "message.created": async (message, c) => {
+    await fanOut(message, c);
+    await embedMessage(c.svc, String(message.payload.messageId));
+  },
+  "document.uploaded": async (message, c) => {
+    const documentId = String(message.payload.documentId);
+    const result = await processDocument(c.svc, documentId, { lastAttempt: c.attempts >= QUEUE_DELIVERIES });
+    c.log.info("document processed", { documentId, ...result });
+  },
   "message.queued": async (message, c) => {
     const messageId = String(message.payload.messageId);
     const result = await deliverMessage(c.svc, messageId, c.attempts, { wahaTimeoutMs: parseConfig(c.env).WAHA_TIMEOUT_MS });

@@ -16,6 +16,7 @@ export const LIVE_TOPICS = [
   "agent.response_generated",
   "channel.status_changed",
   "contact.assigned",
+  "document.status_changed",
 ] as const satisfies readonly Topic[];
 
 const live = new Set<string>(LIVE_TOPICS);

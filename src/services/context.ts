@@ -2,6 +2,7 @@ import type { Database } from "../db";
 import type { Logger } from "../lib/logger";
 import { OutboxWriter } from "../outbox/writer";
 import type { Principal } from "./auth/principal";
+import type { MemoryDeps } from "./memory/deps";
 
 /** What every service call receives, whichever transport (REST, MCP, queue, RPC) made it. */
 export interface ServiceContext {
@@ -14,6 +15,8 @@ export interface ServiceContext {
   publicBaseUrl?: string;
   /** The deployment's signing secret (JWT_SECRET), for services that issue or verify tokens (invitations). */
   signingSecret?: string;
+  /** Models and storage of the memory service (documents, embeddings, search), where the transport provides them. */
+  memory?: MemoryDeps;
 }
 
 export function createServiceContext(db: Database, principal: Principal, log: Logger, publicBaseUrl?: string): ServiceContext {

@@ -18,6 +18,7 @@ import { arrangeWorld, db, type World } from "../mcp/support";
 import { api } from "../support/api";
 import { createTenantFixture } from "../support/fixtures";
 import { addMemberByInvitation, tokenFor } from "../support/invitations";
+import { memoryContext, uploadFile } from "../support/memory";
 
 /**
  * The contract of every verb, checked by walking the registry — a verb added tomorrow is covered without anyone
@@ -43,6 +44,7 @@ async function restOperations(): Promise<RestOp[]> {
 const REPUBLISHES: Record<string, string[]> = { "dead_letters.replay": ["contact.updated"] };
 
 const adminContext = (w: World) => ({
+  memory: memoryContext(db, { tenantId: w.t.tenant.id, projectId: w.t.project.id }).memory,
   ...createServiceContext(
     db,
     { tenantId: w.t.tenant.id, projectId: w.t.project.id, role: "admin", actor: { type: "user", id: w.t.user.id } },
@@ -63,6 +65,8 @@ function readInput(verb: { input: z.ZodObject }, w: World): Record<string, unkno
     agentIds: [w.agent.id, w.human.id],
     channelId: w.channel.id,
     tagId: w.tag.id,
+    documentId: w.document.id,
+    query: "valor do contrato",
   };
   const required = (z.toJSONSchema(verb.input, { io: "input", unrepresentable: "any" }) as { required?: string[] }).required ?? [];
   const input = Object.fromEntries(required.map((k) => [k, ids[k]]));
@@ -149,6 +153,16 @@ function mutationInputs(w: World): Record<string, () => Promise<Record<string, u
     "members.remove": async () => ({ memberId: (await member()).id }),
     "messages.send": async () => ({ contactId: (await contact()).id, channelId: w.channel.id, text: "oi" }),
     "notes.create": async () => ({ contactId: w.contact.id, body: "nota" }),
+    "documents.upload": async () => ({
+      content: new TextEncoder().encode(`Proposta ${uniq()}`),
+      filename: "p.txt",
+      mimeType: "text/plain",
+    }),
+    "documents.delete": async () => {
+      const up = await uploadFile(token, { bytes: `Manual ${uniq()}`, name: "m.txt", type: "text/plain" });
+      return { documentId: up.body.id };
+    },
+    "memory.reembed": async () => ({ batchSize: 10 }),
     "notes.update": async () => ({ noteId: (await post(`/api/v1/contacts/${w.contact.id}/notes`, { body: "n" })).id, body: "n2" }),
     "notes.delete": async () => ({ noteId: (await post(`/api/v1/contacts/${w.contact.id}/notes`, { body: "n" })).id }),
     "pipelines.create": async () => ({ name: `P ${uniq()}`, stages: [{ name: "A" }] }),

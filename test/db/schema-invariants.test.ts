@@ -119,7 +119,7 @@ describe("schema invariants", () => {
     }
   });
 
-  it("stores 768-dimension embeddings with an HNSW cosine index and a generated tsvector", async () => {
+  it("stores 768-dimension embeddings with an HNSW cosine index and generated, accent-folded tsvectors", async () => {
     const contact = await insertContact(a);
     const embedding = Array.from({ length: 768 }, (_, i) => (i === 0 ? 1 : 0));
     const id = uuidv7();
@@ -134,7 +134,7 @@ describe("schema invariants", () => {
       embeddingModel: "test-onehot",
     });
     const { rows } = await db.query.execute<{ matches: boolean; distance: number }>(sql`
-      select content_tsv @@ plainto_tsquery('simple', 'plano anual') as matches,
+      select keyword_tsv @@ to_tsquery('ventros_pt', 'preço & planos') and bm25_tsv @@ to_tsquery('ventros_pt', 'PRECO') as matches,
              embedding <=> ${JSON.stringify(embedding)}::vector as distance
       from memory_embeddings where id = ${id}`);
     expect(rows[0]!.matches).toBe(true);

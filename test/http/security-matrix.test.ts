@@ -9,6 +9,7 @@ import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 import { tokenFor } from "../support/invitations";
+import { uploadAndProcess } from "../support/memory";
 
 /**
  * Every route in the OpenAPI document is tried without credentials, with forged ones, with every role its
@@ -124,6 +125,7 @@ describe("security matrix over every documented route", () => {
       apiKeyId: bIds.apiKeyId,
       deadLetterId: bIds.deadLetterId,
       token: bIds.invitationToken,
+      documentId: bIds.documentId,
     };
     const withId = ops.filter((o) => o.permission && /\{\w+\}/.test(o.path));
     expect(withId.length).toBeGreaterThan(35);
@@ -195,6 +197,7 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
   const [dead] = (await db.query.execute<{ id: string }>(sql`select id from dead_letters where outbox_id = ${outboxId}`)).rows;
   const keys = (await api("/api/v1/api-keys", { token })).body.data;
   const invitation = await post("/api/v1/members", { email: `b-invitee-${crypto.randomUUID()}@example.test`, role: "user" });
+  const document = await uploadAndProcess(db, b, { bytes: "B's own contract: R$ 1,00.", name: "b.txt", type: "text/plain" });
   return {
     contactId: contact.id as string,
     identifierId: identifier.id as string,
@@ -210,5 +213,6 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
     apiKeyId: keys[0].id as string,
     deadLetterId: dead!.id,
     invitationToken: await tokenFor(invitation.id),
+    documentId: document.id,
   };
 }

@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
+import { uploadAndProcess } from "../support/memory";
 import { inboundText, postWaha } from "../support/waha";
 
 export const db = testDatabase();
@@ -48,6 +49,15 @@ export async function arrangeWorld() {
   await post(`/api/v1/contacts/${contact.id}/tags`, { tagId: tag.id });
   await post(`/api/v1/contact-lists/${list.id}/members`, { contactIds: [contact.id] });
   await api(`/api/v1/contacts/${contact.id}/stage`, { token, method: "PUT", body: { stageId: pipeline.stages[0].id } });
+  const contractText =
+    `# Contrato de prestação de serviços\n\nContratante: Padaria São João (${phone}).\n\n` +
+    "O valor total do contrato é de R$ 12.500,00, pago em 5 parcelas.";
+  const document = await uploadAndProcess(
+    db,
+    t,
+    { bytes: contractText, name: "contrato.md", type: "text/markdown" },
+    { title: "Contrato Padaria São João", documentType: "contract", contactId: contact.id },
+  );
   return {
     t,
     channel,
@@ -61,6 +71,8 @@ export async function arrangeWorld() {
     sessionId: first.body.sessionId as string,
     firstMessageId: first.body.messageId as string,
     reply,
+    document,
+    contractText,
   };
 }
 
@@ -153,6 +165,24 @@ export function toolCases(w: World): [string, Record<string, unknown>, (result: 
       { contact_id: w.contact.id, text: "Posso ajudar em algo mais?", agent_id: w.agent.id },
       (r) => expect(r.message).toMatchObject({ status: "queued", sent_by_agent_id: w.agent.id }),
     ],
+    [
+      "search_documents",
+      { query: "Qual o valor do contrato?", contact_id: w.contact.id },
+      (r) => {
+        expect(r.documents[0]).toMatchObject({ document_id: w.document.id, document_type: "contract", page_number: 1, chunk_index: 0 });
+        expect(r.documents[0].content).toContain("R$ 12.500,00");
+        expect(r).toMatchObject({ total: r.documents.length, query: "Qual o valor do contrato?" });
+      },
+    ],
+    ["get_document", { document_id: w.document.id }, (r) => expect(r.document.text).toBe(w.contractText)],
+    [
+      "search_memory",
+      { query: "valor do contrato", contact_id: w.contact.id },
+      (r) => {
+        expect(r.facts).toEqual([]);
+        expect(r.embeddings.results.map((x: any) => x.document_id)).toContain(w.document.id);
+      },
+    ],
   ];
 }
 
@@ -187,5 +217,6 @@ export function foreignCalls(w: World, b: World): [string, Record<string, unknow
     ["add_tag", { contact_id: b.contact.id, tag_name: "x" }],
     ["add_to_list", { list_id: b.list.id, contact_ids: [w.contact.id] }],
     ["send_message", { contact_id: b.contact.id, text: "x" }],
+    ["get_document", { document_id: b.document.id }],
   ];
 }

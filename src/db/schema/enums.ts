@@ -31,3 +31,15 @@ export const messageStatusEnum = pgEnum("message_status", ["queued", "sent", "de
 export const agentKindEnum = pgEnum("agent_kind", ["human", "ai"]);
 export const actorTypeEnum = pgEnum("actor_type", ["user", "api_key", "agent", "system", "contact"]);
 export const stageKindEnum = pgEnum("stage_kind", ["open", "won", "lost"]);
+export const documentTypeEnum = pgEnum("document_type", [
+  "contract",
+  "invoice",
+  "proposal",
+  "manual",
+  "policy",
+  "receipt",
+  "report",
+  "other",
+]);
+export const documentSourceEnum = pgEnum("document_source", ["upload", "whatsapp", "api"]);
+export const documentStatusEnum = pgEnum("document_status", ["pending", "processing", "ready", "failed"]);

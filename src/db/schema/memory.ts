@@ -1,37 +1,122 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, real, text, uuid, vector } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, real, text, uniqueIndex, uuid, vector } from "drizzle-orm/pg-core";
 import { createdAt, id, ts, tsvector, updatedAt } from "./columns";
 import { contacts } from "./crm";
+import { documentSourceEnum, documentStatusEnum, documentTypeEnum } from "./enums";
 import { scope } from "./scope";
+import { projects, tenants } from "./tenancy";
 
 export const EMBEDDING_DIMENSIONS = 768;
 
+/** An uploaded (or received) file whose text becomes searchable memory; the original lives in R2 under `storageKey`. */
+export const documents = pgTable(
+  "documents",
+  {
+    id: id(),
+    ...scope(),
+    contactId: uuid("contact_id").references(() => contacts.id, { onDelete: "set null" }),
+    title: text("title").notNull(),
+    documentType: documentTypeEnum("document_type").notNull().default("other"),
+    mimeType: text("mime_type").notNull(),
+    filename: text("filename"),
+    bytes: integer("bytes").notNull(),
+    sha256: text("sha256").notNull(),
+    pageCount: integer("page_count"),
+    chunkCount: integer("chunk_count"),
+    source: documentSourceEnum("source").notNull().default("upload"),
+    status: documentStatusEnum("status").notNull().default("pending"),
+    error: text("error"),
+    storageKey: text("storage_key").notNull(),
+    /** The model the chunks were embedded with (the project's model at processing time). */
+    embeddingModel: text("embedding_model"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    processedAt: ts("processed_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // The same file uploaded twice to a project is one document.
+    uniqueIndex("documents_project_sha256_uq").on(t.projectId, t.sha256),
+    index("documents_project_idx").on(t.tenantId, t.projectId, t.id),
+    index("documents_contact_idx").on(t.projectId, t.contactId),
+  ],
+);
+
+/**
+ * The one store of searchable chunks: document pages, conversation messages, sessions and facts. Two full-text
+ * vectors are derived by Postgres itself (migration 0011 defines the configurations): `keyword_tsv` (Portuguese
+ * and English stems, accents folded) for the keyword channel, `bm25_tsv` (Portuguese stems, accents folded) whose
+ * term statistics the triggers of migration 0013 keep in `memory_bm25_terms` / `memory_project_state`.
+ */
 export const memoryEmbeddings = pgTable(
   "memory_embeddings",
   {
     id: id(),
     ...scope(),
+    documentId: uuid("document_id").references(() => documents.id, { onDelete: "cascade" }),
     contactId: uuid("contact_id").references(() => contacts.id, { onDelete: "cascade" }),
     sessionId: uuid("session_id"),
     messageId: uuid("message_id"),
     contentType: text("content_type").notNull(),
     contentSubtype: text("content_subtype"),
     contentText: text("content_text").notNull(),
-    // 'simple' keeps the index language-neutral: conversations mix Portuguese, Spanish and English.
-    contentTsv: tsvector("content_tsv").generatedAlwaysAs(sql`to_tsvector('simple', coalesce(content_text, ''))`),
-    embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }),
-    /** Vectors from different models are never comparable; every query filters on this. */
+    keywordTsv: tsvector("keyword_tsv").generatedAlwaysAs(
+      sql`to_tsvector('ventros_pt'::regconfig, content_text) || to_tsvector('ventros_en'::regconfig, content_text)`,
+    ),
+    bm25Tsv: tsvector("bm25_tsv").generatedAlwaysAs(sql`to_tsvector('ventros_pt'::regconfig, content_text)`),
+    /** Indexed tokens (stop words excluded): BM25's document length. */
+    bm25Len: integer("bm25_len").generatedAlwaysAs(sql`ventros_token_count(to_tsvector('ventros_pt'::regconfig, content_text))`),
+    embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    /** Vectors from different models are never comparable; every vector query filters on this. */
     embeddingModel: text("embedding_model").notNull(),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     index("memory_embeddings_hnsw_idx").using("hnsw", t.embedding.op("vector_cosine_ops")).with({ m: 16, ef_construction: 64 }),
-    index("memory_embeddings_tsv_idx").using("gin", t.contentTsv),
+    index("memory_embeddings_keyword_idx").using("gin", t.keywordTsv),
+    index("memory_embeddings_bm25_idx").using("gin", t.bm25Tsv),
+    index("memory_embeddings_metadata_idx").using("gin", t.metadata.op("jsonb_path_ops")),
     index("memory_embeddings_scope_idx").on(t.tenantId, t.projectId, t.contentType),
-    index("memory_embeddings_contact_idx").on(t.contactId, t.createdAt),
+    index("memory_embeddings_contact_idx").on(t.projectId, t.contactId, t.createdAt),
+    index("memory_embeddings_session_idx").on(t.projectId, t.sessionId),
+    index("memory_embeddings_document_idx").on(t.documentId),
+    // A message is embedded once, however often its event is delivered.
+    uniqueIndex("memory_embeddings_message_uq").on(t.messageId).where(sql`content_type = 'message'`),
   ],
 );
+
+/** BM25 document frequency per stemmed term and project, kept by triggers on memory_embeddings (migration 0013). */
+export const memoryBm25Terms = pgTable(
+  "memory_bm25_terms",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    term: text("term").notNull(),
+    df: integer("df").notNull(),
+  },
+  (t) => [uniqueIndex("memory_bm25_terms_pk").on(t.projectId, t.term)],
+);
+
+/** Per-project memory state: BM25 corpus size and total length (kept by triggers), and the project's vector model. */
+export const memoryProjectState = pgTable("memory_project_state", {
+  projectId: uuid("project_id")
+    .primaryKey()
+    .references(() => projects.id, { onDelete: "cascade" }),
+  tenantId: uuid("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  bm25Docs: integer("bm25_docs").notNull().default(0),
+  bm25TotalLen: bigint("bm25_total_len", { mode: "number" }).notNull().default(0),
+  /** The model every vector of the project was embedded with, once `memory.reembed` has moved them all. */
+  embeddingModel: text("embedding_model"),
+  updatedAt: updatedAt(),
+});
 
 export const memoryFacts = pgTable(
   "memory_facts",

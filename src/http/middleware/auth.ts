@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { memoryFor } from "../../bindings/memory";
 import { resolvePrincipal } from "../../services/auth/resolve";
 import { createServiceContext } from "../../services/context";
 import type { AppEnv } from "../context";
@@ -16,6 +17,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   c.set("svc", {
     ...createServiceContext(c.var.db, principal, c.var.log, c.var.config.PUBLIC_BASE_URL),
     signingSecret: c.var.config.JWT_SECRET,
+    memory: memoryFor(c.var.config, c.env),
   });
   await enforceRateLimit(c);
   await next();

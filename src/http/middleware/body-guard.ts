@@ -14,8 +14,12 @@ export interface BodyRule {
    * storable — no NUL, no unpaired surrogate — with no overflowing number and no `__proto__` key.
    * "structure" (signed webhooks): any label, only size and depth are checked here — the handler verifies the
    * signature first and then acknowledges an unprocessable event as rejected, so its peer does not retry it forever.
+   * "multipart" (file uploads): only the size is checked here — the route (after authentication) requires a
+   * multipart/form-data label, and the service checks the file itself.
    */
-  mode: "strict" | "structure";
+  mode: "strict" | "structure" | "multipart";
+  /** Only this exact path (not the paths under it). */
+  exact?: boolean;
 }
 
 /** The media types JSON bodies may be sent as (the same test zod-openapi's validators apply). */
@@ -37,13 +41,13 @@ export function bodyGuard(rules: BodyRule[], fallback: Omit<BodyRule, "prefix">)
     checkUrl(c.req.url);
     const req = c.req.raw;
     if (req.body === null || req.method === "GET" || req.method === "HEAD") return next();
-    const rule = rules.find((r) => c.req.path.startsWith(r.prefix)) ?? fallback;
+    const rule = rules.find((r) => (r.exact ? c.req.path === r.prefix : c.req.path.startsWith(r.prefix))) ?? fallback;
     const strict = rule.mode === "strict";
     const contentType = req.headers.get("content-type");
     if (strict && contentType && !JSON_MEDIA_TYPE.test(contentType)) throw unsupportedMediaType(contentType);
 
     const bytes = await readBounded(req, rule.maxBytes);
-    if (bytes.byteLength > 0) {
+    if (bytes.byteLength > 0 && rule.mode !== "multipart") {
       let text: string;
       try {
         text = (strict ? utf8 : lenientUtf8).decode(bytes);

@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   "contacts:write": ["admin", "manager", "user"],
   "contacts:delete": ["admin", "manager"],
   "notes:write": ["admin", "manager", "user"],
+  "documents:write": ["admin", "manager", "user"],
+  "documents:delete": ["admin", "manager"],
   "messages:send": ["admin", "manager", "user"],
   "sessions:write": ["admin", "manager", "user"],
   "tags:assign": ["admin", "manager", "user"],

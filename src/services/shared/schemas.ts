@@ -53,3 +53,19 @@ export const jsonObject = (maxKeyLength = 100) =>
     const problem = storedJsonProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+
+/** A list given as an array (JSON bodies, MCP) or as comma-separated text (a query string). */
+export const listInput = <T extends z.ZodType>(item: T, max = 20) =>
+  z.preprocess(
+    (v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item).max(max),
+  );
+
+/** A yes/no given as JSON (`true`) or as query-string text (`"true"`); anything else is refused, never coerced. */
+export const flagInput = () => z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);

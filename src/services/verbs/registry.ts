@@ -7,6 +7,7 @@ import * as deadLetters from "../dead-letters/verbs";
 import * as leads from "../leads/verbs";
 import * as lists from "../lists/verbs";
 import * as members from "../members/verbs";
+import * as memory from "../memory/verbs";
 import * as messageGroups from "../message-groups/verbs";
 import * as messages from "../messages/verbs";
 import * as notes from "../notes/verbs";
@@ -27,6 +28,7 @@ const modules = [
   leads,
   lists,
   members,
+  memory,
   messageGroups,
   messages,
   notes,

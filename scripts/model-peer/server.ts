@@ -1,0 +1,241 @@
+/**
+ * A local model peer for laptops and tests. It speaks the OpenAI embeddings API (`POST /v1/embeddings`) and the
+ * Cohere/Jina rerank API (`POST /v1/rerank`) — the protocols our `openai` embedder and `http` reranker call — backed
+ * by the offline feature-hashing embedder and a lexical scorer. It answers with whatever model name it was asked
+ * for, so a client cannot tell from the body; `GET /v1/models` and the `x-model-peer` header on every answer say
+ * what it really is. Faults on demand (`POST /__peer/faults`) let tests see a provider fail, hang or misbehave.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { embedOffline, OFFLINE_EMBEDDING_MODEL } from "../../src/integrations/embeddings/offline";
+import { lexicalRelevance } from "./lexical-score";
+
+/**
+ * What the next call for a model meets, one fault per call, in order:
+ *  - `500`: an internal server error;
+ *  - `hang`: the request is read and never answered — the client's timeout ends it;
+ *  - `wrong-dimension`: embeddings of 384 dimensions instead of what was asked;
+ *  - `logits`: rerank scores as raw logits (outside [0,1]), as some servers return them;
+ *  - `partial`: fewer results than inputs.
+ */
+export type PeerFault = "500" | "hang" | "wrong-dimension" | "logits" | "partial";
+
+export interface PeerCall {
+  endpoint: "embeddings" | "rerank";
+  model: string;
+  /** Inputs in the request (texts to embed, documents to rerank). */
+  inputs: number;
+  /** `dimensions` as sent, if any. */
+  dimensions?: number;
+  /** The first input as received (so tests can see the prompts a client adds). */
+  first?: string;
+  fault?: PeerFault;
+}
+
+export interface ModelPeer {
+  url: string;
+  port: number;
+  /** The bearer key required on /v1/* (none: any or no key is accepted). */
+  apiKey?: string;
+  calls: PeerCall[];
+  /** Queues faults for calls naming this model (other models are unaffected, so concurrent test files do not collide). */
+  fault(model: string, ...faults: PeerFault[]): void;
+  close(): Promise<void>;
+}
+
+export const PEER_HEADER = "x-model-peer";
+const PEER_IDENTITY = `offline-stand-in; embeddings=${OFFLINE_EMBEDDING_MODEL}; rerank=lexical-overlap; not semantic`;
+const MAX_INPUTS = 2048;
+const DIMENSIONS = 768;
+
+export async function startModelPeer(opts: { port?: number; apiKey?: string } = {}): Promise<ModelPeer> {
+  const faults = new Map<string, PeerFault[]>();
+  const calls: PeerCall[] = [];
+  const nextFault = (model: string) => {
+    const queue = faults.get(model);
+    const fault = queue?.shift();
+    if (queue && queue.length === 0) faults.delete(model);
+    return fault;
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => json(res, 500, openAiError(String(err?.message ?? err), "server_error")));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname.replace(/\/+$/, "");
+    if (req.method === "POST" && path === "/__peer/faults") {
+      const body = parse(await readBody(req)) as { model?: unknown; faults?: unknown };
+      if (typeof body?.model !== "string" || !Array.isArray(body.faults)) return json(res, 400, { error: "expected {model, faults: []}" });
+      peer.fault(body.model, ...(body.faults as PeerFault[]));
+      return json(res, 200, { model: body.model, queued: faults.get(body.model) ?? [] });
+    }
+    if (req.method === "GET" && path === "/__peer/calls") {
+      const model = url.searchParams.get("model");
+      return json(res, 200, model ? calls.filter((c) => c.model === model) : calls);
+    }
+    if (!path.startsWith("/v1/")) return json(res, 404, openAiError(`model peer: no route ${req.method} ${url.pathname}`, "not_found"));
+    if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+      return json(res, 401, openAiError("Incorrect API key provided", "invalid_request_error", "invalid_api_key"));
+    }
+    if (req.method === "GET" && path === "/v1/models") {
+      return json(res, 200, {
+        object: "list",
+        data: [
+          {
+            id: OFFLINE_EMBEDDING_MODEL,
+            object: "model",
+            owned_by: "ventros-model-peer",
+            description: "Offline stand-in: answers under any requested model name with feature-hashing vectors, not semantic",
+          },
+          { id: "lexical-overlap", object: "model", owned_by: "ventros-model-peer", description: "Offline stand-in reranker" },
+        ],
+      });
+    }
+    if (req.method === "POST" && path === "/v1/embeddings") return embeddings(req, res);
+    if (req.method === "POST" && path === "/v1/rerank") return rerank(req, res);
+    return json(res, 404, openAiError(`model peer: no route ${req.method} ${url.pathname}`, "not_found"));
+  }
+
+  async function embeddings(req: IncomingMessage, res: ServerResponse) {
+    const body = parse(await readBody(req)) as Record<string, unknown> | undefined;
+    const model = body?.model;
+    const input = typeof body?.input === "string" ? [body.input] : body?.input;
+    if (typeof model !== "string" || !model) return json(res, 400, openAiError("'model' is required", "invalid_request_error"));
+    if (!Array.isArray(input) || input.length === 0 || input.length > MAX_INPUTS || !input.every((t) => typeof t === "string" && t)) {
+      return json(res, 400, openAiError(`'input' must be 1..${MAX_INPUTS} non-empty strings`, "invalid_request_error"));
+    }
+    if (body?.encoding_format !== undefined && body.encoding_format !== "float") {
+      return json(res, 400, openAiError("this stand-in only answers encoding_format=float", "invalid_request_error"));
+    }
+    const dimensions = body?.dimensions;
+    if (
+      dimensions !== undefined &&
+      (typeof dimensions !== "number" || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > DIMENSIONS)
+    ) {
+      return json(res, 400, openAiError(`'dimensions' must be an integer in 1..${DIMENSIONS}`, "invalid_request_error"));
+    }
+    const fault = nextFault(model);
+    calls.push({
+      endpoint: "embeddings",
+      model,
+      inputs: input.length,
+      dimensions: dimensions as number | undefined,
+      first: input[0],
+      fault,
+    });
+    if (fault === "hang") return;
+    if (fault === "500") return json(res, 500, openAiError("model peer: simulated failure", "server_error"));
+    // Shorter vectors are the offline vector's first dimensions, renormalised: what Matryoshka truncation does.
+    const size = fault === "wrong-dimension" ? 384 : ((dimensions as number | undefined) ?? DIMENSIONS);
+    const texts = fault === "partial" ? input.slice(0, -1) : input;
+    return json(res, 200, {
+      object: "list",
+      data: texts.map((text: string, index: number) => ({ object: "embedding", index, embedding: truncate(embedOffline(text), size) })),
+      model,
+      usage: { prompt_tokens: tokens(texts), total_tokens: tokens(texts) },
+    });
+  }
+
+  async function rerank(req: IncomingMessage, res: ServerResponse) {
+    const body = parse(await readBody(req)) as Record<string, unknown> | undefined;
+    const model = body?.model;
+    const query = body?.query;
+    // Cohere takes strings; Jina and older Cohere versions also take {text} objects.
+    const documents = Array.isArray(body?.documents)
+      ? body.documents.map((d: unknown) => (typeof d === "string" ? d : (d as { text?: unknown })?.text))
+      : undefined;
+    if (typeof model !== "string" || !model) return json(res, 400, { message: "model is required" });
+    if (typeof query !== "string" || !query.trim()) return json(res, 400, { message: "query must be a non-empty string" });
+    if (!documents || documents.length === 0 || documents.length > MAX_INPUTS || !documents.every((d) => typeof d === "string")) {
+      return json(res, 400, { message: `documents must be 1..${MAX_INPUTS} strings` });
+    }
+    const topN = typeof body?.top_n === "number" && body.top_n > 0 ? Math.min(body.top_n, documents.length) : documents.length;
+    const fault = nextFault(model);
+    calls.push({ endpoint: "rerank", model, inputs: documents.length, first: documents[0], fault });
+    if (fault === "hang") return;
+    if (fault === "500") return json(res, 500, { message: "model peer: simulated failure" });
+    const scored = documents
+      .map((text: string, index: number) => {
+        const relevance = lexicalRelevance(query, text);
+        // A logit whose sigmoid is the relevance, as raw cross-encoder outputs are.
+        const logit = Math.log((relevance + 1e-3) / (1 - relevance + 1e-3));
+        return {
+          index,
+          relevance_score: fault === "logits" ? logit : relevance,
+          ...(body?.return_documents ? { document: { text } } : {}),
+        };
+      })
+      .sort((a, b) => b.relevance_score - a.relevance_score || a.index - b.index)
+      .slice(0, fault === "partial" ? Math.max(0, topN - 1) : topN);
+    return json(res, 200, { id: `rerank-${calls.length}`, model, results: scored, meta: { billed_units: { search_units: 1 } } });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const peer: ModelPeer = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    apiKey: opts.apiKey,
+    calls,
+    fault(model, ...more) {
+      faults.set(model, [...(faults.get(model) ?? []), ...more]);
+    },
+    async close() {
+      // Hanging requests (the `hang` fault) would otherwise keep the server open.
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  return peer;
+}
+
+function truncate(vector: number[], size: number): number[] {
+  if (size >= vector.length) return vector;
+  const head = vector.slice(0, size);
+  const norm = Math.hypot(...head) || 1;
+  return head.map((x) => x / norm);
+}
+
+const tokens = (texts: string[]) => texts.reduce((n, t) => n + t.split(/\s+/).filter(Boolean).length, 0);
+
+function openAiError(message: string, type: string, code: string | null = null) {
+  return { error: { message, type, param: null, code } };
+}
+
+function parse(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8") || "{}"));
+    req.on("error", reject);
+  });
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json", [PEER_HEADER]: PEER_IDENTITY });
+  res.end(JSON.stringify(body));
+}
+
+// `tsx scripts/model-peer/server.ts` runs it on its own (MODEL_PEER_PORT, MODEL_PEER_API_KEY), e.g. for `npm run dev`
+// with EMBEDDING_PROVIDER=openai EMBEDDING_BASE_URL=http://127.0.0.1:<port>/v1.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const peer = await startModelPeer({
+    port: Number(process.env.MODEL_PEER_PORT ?? 0) || undefined,
+    apiKey: process.env.MODEL_PEER_API_KEY || undefined,
+  });
+  console.log(`model peer (offline stand-in) at ${peer.url}/v1`);
+}

@@ -1,0 +1,15 @@
+/** The retrieval channels of hybrid search, fused by Reciprocal Rank Fusion (the graph channel comes with memory 2). */
+export const CHANNELS = ["vector", "keyword", "bm25", "recent"] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** The design's default for document search: meaning, words, and BM25 — recency only when asked for. */
+export const DEFAULT_CHANNELS: Channel[] = ["vector", "keyword", "bm25"];
+export const DEFAULT_RRF_K = 60;
+/** Okapi BM25's usual constants (Robertson; Lucene's defaults). */
+export const BM25_K1 = 1.2;
+export const BM25_B = 0.75;
+/** The design's rerank stage: top_k candidates go to the cross-encoder; below the threshold a result is dropped. */
+export const RERANK_TOP_K = 100;
+export const RERANK_THRESHOLD = 0.3;
+/** HNSW candidate list for filtered searches (pgvector's default is 40). */
+export const HNSW_EF_SEARCH = 100;

@@ -1,0 +1,177 @@
+import { type SQL, sql } from "drizzle-orm";
+import { BM25_B, BM25_K1, type Channel } from "./channels";
+import type { ParsedQuery } from "./query";
+
+export interface SearchFilters {
+  contentTypes?: string[];
+  contactId?: string;
+  sessionId?: string;
+  documentId?: string;
+  documentType?: string;
+}
+
+export interface SearchPlan {
+  tenantId: string;
+  projectId: string;
+  query: ParsedQuery;
+  /** The query's vector and the model it came from: only vectors of that model are compared. */
+  vector: number[] | null;
+  model: string;
+  filters: SearchFilters;
+  channels: Channel[];
+  weights: Record<Channel, number>;
+  k: number;
+  /** Candidates each channel contributes (twice what is finally wanted, as the design does). */
+  perChannel: number;
+  /** Fused results returned. */
+  limit: number;
+}
+
+export type SearchRow = {
+  id: string;
+  document_id: string | null;
+  contact_id: string | null;
+  session_id: string | null;
+  message_id: string | null;
+  content_type: string;
+  content_subtype: string | null;
+  content_text: string;
+  metadata: Record<string, unknown>;
+  embedding_model: string;
+  created_at: string;
+  fused: number;
+  channels: Partial<Record<Channel, { rank: number; score: number }>>;
+};
+
+const list = (xs: string[]) =>
+  sql.join(
+    xs.map((x) => sql`${x}`),
+    sql`, `,
+  );
+
+/**
+ * The tsquery of a parsed question under some text-search configurations (each a regconfig name owned by migration
+ * 0011): any term matches, every phrase must, no exclusion may. Null when nothing is left to match.
+ */
+function tsquery(q: ParsedQuery, configs: string[]): SQL | null {
+  const anyOf = (build: (cfg: string) => SQL) =>
+    sql`(${sql.join(
+      configs.map((cfg) => build(cfg)),
+      sql` || `,
+    )})`;
+  const parts: SQL[] = [];
+  if (q.terms.length) parts.push(anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${q.terms.join(" | ")})`));
+  for (const phrase of q.phrases) parts.push(anyOf((cfg) => sql`websearch_to_tsquery(${cfg}::regconfig, ${`"${phrase}"`})`));
+  if (!parts.length) return null;
+  for (const word of q.exclusions) parts.push(sql`!!${anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${word})`)}`);
+  return sql.join(parts, sql` && `);
+}
+
+/**
+ * Hybrid search as one statement: every selected channel is a CTE over the same scoped rows, and the last CTE fuses
+ * them by Reciprocal Rank Fusion (score = Σ weight / (k + rank)). Each result carries its per-channel rank and score.
+ * Every CTE repeats the tenant and project predicate; the vector CTE also the model.
+ */
+export function searchStatement(p: SearchPlan): SQL {
+  const f = p.filters;
+  const scope = sql.join(
+    [
+      sql`e.tenant_id = ${p.tenantId}::uuid`,
+      sql`e.project_id = ${p.projectId}::uuid`,
+      ...(f.contentTypes?.length ? [sql`e.content_type in (${list(f.contentTypes)})`] : []),
+      ...(f.contactId ? [sql`e.contact_id = ${f.contactId}::uuid`] : []),
+      ...(f.sessionId ? [sql`e.session_id = ${f.sessionId}::uuid`] : []),
+      ...(f.documentId ? [sql`e.document_id = ${f.documentId}::uuid`] : []),
+      ...(f.documentType ? [sql`e.metadata @> ${JSON.stringify({ document_type: f.documentType })}::jsonb`] : []),
+    ],
+    sql` and `,
+  );
+  const n = p.perChannel;
+  const ctes: SQL[] = [];
+  const ranked: { channel: Channel; cte: string }[] = [];
+  const want = new Set(p.channels);
+
+  if (want.has("vector") && p.vector) {
+    const v = `[${p.vector.join(",")}]`;
+    ctes.push(sql`vec as (
+      select id, row_number() over (order by d, id) as rank, 1 - d as score from (
+        select e.id, e.embedding <=> ${v}::vector as d from memory_embeddings e
+        where ${scope} and e.embedding_model = ${p.model}
+        order by e.embedding <=> ${v}::vector limit ${n}::int) s)`);
+    ranked.push({ channel: "vector", cte: "vec" });
+  }
+  const keywordQuery = tsquery(p.query, ["ventros_pt", "ventros_en"]);
+  if (want.has("keyword") && keywordQuery) {
+    ctes.push(sql`kw as (
+      select id, row_number() over (order by r desc, id) as rank, r as score from (
+        select e.id, ts_rank_cd(e.keyword_tsv, q) as r from memory_embeddings e, (select ${keywordQuery} as q) kq
+        where ${scope} and e.keyword_tsv @@ q
+        order by r desc, e.id limit ${n}::int) s)`);
+    ranked.push({ channel: "keyword", cte: "kw" });
+  }
+  const bm25Query = tsquery(p.query, ["ventros_pt"]);
+  if (want.has("bm25") && bm25Query) {
+    // Okapi BM25 over the stemmed, accent-folded terms, with the corpus statistics the triggers keep: idf from the
+    // term's document frequency, tf from the chunk's positions, length normalised by the project's mean length.
+    // ts_filter(setweight(…)) keeps only the query's lexemes before unnesting a chunk's vector.
+    const words = [...p.query.terms, ...p.query.phrases].join(" ");
+    ctes.push(sql`bq as (
+      select t.term, ln(1 + (st.bm25_docs - t.df + 0.5) / (t.df + 0.5)) as idf,
+             st.bm25_total_len::float8 / greatest(st.bm25_docs, 1) as avglen
+      from (select distinct lexeme as term from unnest(to_tsvector('ventros_pt'::regconfig, ${words}))) qt
+      join memory_bm25_terms t on t.project_id = ${p.projectId}::uuid and t.tenant_id = ${p.tenantId}::uuid and t.term = qt.term
+      join memory_project_state st on st.project_id = ${p.projectId}::uuid and st.tenant_id = ${p.tenantId}::uuid),
+    bm as (
+      select id, row_number() over (order by s desc, id) as rank, s as score from (
+        select e.id, sum(bq.idf * (u.tf * (${BM25_K1}::float8 + 1))
+                         / (u.tf + ${BM25_K1}::float8 * (1 - ${BM25_B}::float8 + ${BM25_B}::float8 * e.bm25_len / greatest(bq.avglen, 1))))
+               as s
+        from memory_embeddings e
+        cross join (select ${bm25Query} as q, (select array_agg(term) from bq) as terms) bmq
+        cross join lateral (
+          select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(ts_filter(setweight(e.bm25_tsv, 'A', bmq.terms), '{a}'))
+        ) u
+        join bq on bq.term = u.lexeme
+        where ${scope} and e.bm25_tsv @@ bmq.q
+        group by e.id order by s desc, e.id limit ${n}::int) x)`);
+    ranked.push({ channel: "bm25", cte: "bm" });
+  }
+  if (want.has("recent")) {
+    // Recency orders what the other channels found (the contact's own items first when a contact is given); alone,
+    // it is the newest items in scope.
+    const found = ranked.map((r) => sql.raw(`select id from ${r.cte}`));
+    const pool = found.length
+      ? sql.join(found, sql` union `)
+      : sql`select e.id from memory_embeddings e where ${scope} order by e.created_at desc, e.id desc limit ${n}::int`;
+    const own = f.contactId ? sql`(e.contact_id = ${f.contactId}::uuid) desc,` : sql``;
+    ctes.push(sql`rec as (
+      select e.id, row_number() over (order by ${own} e.created_at desc, e.id desc) as rank,
+             extract(epoch from e.created_at)::float8 as score
+      from (${pool}) c join memory_embeddings e on e.id = c.id
+      where ${scope})`);
+    ranked.push({ channel: "recent", cte: "rec" });
+  }
+  if (!ranked.length) return sql`select null::uuid as id where false`;
+
+  const contributions = sql.join(
+    ranked.map(
+      (r) =>
+        sql`select id, ${r.channel}::text as channel, rank, score::float8 as score, ${p.weights[r.channel]}::float8 as w
+            from ${sql.raw(r.cte)}`,
+    ),
+    sql` union all `,
+  );
+  return sql`with ${sql.join(ctes, sql`, `)},
+    fused as (
+      select id, sum(w / (${p.k}::float8 + rank)) as fused,
+             jsonb_object_agg(channel, jsonb_build_object('rank', rank, 'score', score)) as channels
+      from (${contributions}) c
+      group by id
+      order by fused desc, id
+      limit ${p.limit}::int)
+    select e.id, e.document_id, e.contact_id, e.session_id, e.message_id, e.content_type, e.content_subtype, e.content_text,
+           e.metadata, e.embedding_model, e.created_at, f.fused, f.channels
+    from fused f join memory_embeddings e on e.id = f.id
+    where e.tenant_id = ${p.tenantId}::uuid and e.project_id = ${p.projectId}::uuid
+    order by f.fused desc, e.id`;
+}
