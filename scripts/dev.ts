@@ -5,6 +5,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { sql } from "drizzle-orm";
+import { CONSUMED_TOPICS } from "../src/queue/consumed-topics";
 import { startLocalDatabase } from "./local-db";
 import { nodeDatabase } from "./local-db/node-driver";
 import { startLocalWorker, waitForHealth } from "./local-worker";
@@ -35,6 +37,19 @@ const { credentials, created } = await seedDemo(database, {
   wahaUrl: `http://127.0.0.1:${wahaPort}`,
   existing,
 });
+// The local queue keeps messages in memory: events published but not consumed when dev was killed are lost there
+// (production Queues keep them). The outbox knows them — published, with no consumer record — so they are marked
+// unpublished again, and the first cron run below publishes them.
+const recovered = await database.query.execute<{ id: string }>(sql`
+  update outbox set published_at = null
+  where published_at > now() - interval '1 day'
+    and topic in (${sql.join(
+      CONSUMED_TOPICS.map((t) => sql`${t}`),
+      sql`, `,
+    )})
+    and not exists (select 1 from processed_webhook_events p
+                    where p.source = 'queue' and p.dedupe_key = outbox.topic || ':' || outbox.id::text)
+  returning id`);
 await database.close();
 writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
 
@@ -91,6 +106,15 @@ try {
   console.error(String(err));
   await shutdown(1);
 }
+// Production runs the scheduled handler every minute (wrangler.toml [triggers]); locally nothing does, so dev does:
+// sessions expire, stale sends are reconciled and the outbox sweep publishes what a request did not.
+const runCron = () =>
+  fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)
+    .then((r) => r.body?.cancel())
+    .catch(() => {});
+void runCron();
+const lost = recovered.rows.length ? ` (${recovered.rows.length} events the local queue lost are re-published)` : "";
+setInterval(runCron, 60_000).unref();
 console.log(`
   Ventros CRM is up (${((Date.now() - started) / 1000).toFixed(1)} s, database: ${db.backend}${created ? ", demo data seeded" : ""})
 
@@ -102,6 +126,7 @@ console.log(`
   WAHA sandbox   ${waha.url}
   Postgres       ${db.postgresUrl}
   Credentials    ${path.relative(root, credentialsFile)}
+  Cron           every minute via ${baseUrl}/__scheduled${lost}
 `);
 
 /**

@@ -40,6 +40,8 @@ export async function startLocalWorker(opts: {
       String(opts.inspectorPort ?? opts.port + 1442),
       "--show-interactive-dev-session=false",
       "--local",
+      // Exposes /__scheduled: local runs have no cron, so callers trigger the scheduled handler themselves.
+      "--test-scheduled",
       ...Object.entries({ ...LOCAL_MODEL_VARS, ...opts.vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     {

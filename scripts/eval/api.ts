@@ -1,54 +1,39 @@
 /**
- * The REST shapes the evaluation speaks. They mirror the API's OpenAPI schema (`/openapi.json`: documents and
- * memory search) by hand for now; once those routes are published they should be derived from it instead.
+ * The REST shapes the evaluation speaks, derived from the verbs' own output schemas (the ones the API's OpenAPI
+ * document is generated from), as JSON carries them, and narrowed to the fields the evaluation reads.
  */
+import type { z } from "zod";
+import type { searchMemoryVerb, uploadDocumentVerb } from "../../src/services/memory/verbs";
 
-export type Channel = "vector" | "keyword" | "bm25" | "recent";
-export const CHANNELS: readonly Channel[] = ["vector", "keyword", "bm25", "recent"];
+export { CHANNELS, type Channel } from "../../src/services/memory/search/channels";
 
-export type DocumentStatus = "pending" | "processing" | "ready" | "failed";
+/** A value as JSON carries it: dates become ISO strings. */
+type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
 
-/** `POST /api/v1/documents` answers 202 with this; `GET /api/v1/documents/{id}` too, with `error` once failed. */
-export interface DocumentResource {
-  id: string;
-  status: DocumentStatus;
+type Search = Json<z.output<typeof searchMemoryVerb.output>>;
+type Hit = Search["results"][number];
+
+export type DocumentStatus = Json<z.output<typeof uploadDocumentVerb.output>>["status"];
+
+/** `POST /api/v1/documents` answers 202 with this (200 and `duplicate: true` for the same bytes); `GET …/{id}` too. */
+export type DocumentResource = Pick<Json<z.output<typeof uploadDocumentVerb.output>>, "id" | "status"> & {
   error?: string | null;
-  /** The same bytes were already uploaded to the project: this is that document (answered 200, not 202). */
   duplicate?: boolean;
-}
+};
 
 export interface ChannelScore {
   rank: number;
   score: number;
 }
 
-export interface SearchHit {
-  /** Null for memories that are not documents (messages, sessions, facts). */
-  documentId: string | null;
-  chunkIndex: number | null;
-  pageNumber: number | null;
-  content: string;
-  scores: {
-    fused: number;
-    channels: Partial<Record<Channel, ChannelScore>>;
-    rerank?: number | null;
-  };
-}
+export type SearchHit = Pick<Hit, "documentId" | "chunkIndex" | "pageNumber" | "content"> & {
+  scores: Pick<Hit["scores"], "fused" | "channels"> & { rerank?: number | null };
+};
 
-export interface Models {
-  embedding: string;
-  /** False for the offline stand-in embedder (feature hashing): the table must not present it as semantic. */
-  semantic?: boolean;
-  reranker: string | null;
-}
+export type Models = Search["models"];
 
 /** `GET /api/v1/memory/search` */
-export interface SearchResponse {
+export type SearchResponse = Pick<Search, "total" | "query" | "reranked" | "models"> & {
   results: SearchHit[];
-  total: number;
-  query: string;
-  /** The channels that actually ran. */
-  channels?: Channel[];
-  reranked: boolean;
-  models: Models;
-}
+  channels?: Search["channels"];
+};

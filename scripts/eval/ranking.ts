@@ -27,14 +27,22 @@ export const CONFIGURATIONS: readonly Configuration[] = [
  */
 export const SEARCH_LIMIT = 100;
 
-export function searchParams(config: Configuration, query: string, limit = SEARCH_LIMIT): URLSearchParams {
-  return new URLSearchParams({
+export function searchParams(
+  config: Configuration,
+  query: string,
+  limit = SEARCH_LIMIT,
+  /** Extra search parameters for every query (`--params "keywordWeight=0.5&rrfK=30"`), e.g. to compare weights. */
+  extra?: URLSearchParams,
+): URLSearchParams {
+  const params = new URLSearchParams({
     query,
     limit: String(limit),
     contentTypes: "document",
     channels: config.channels.join(","),
     rerank: String(config.rerank),
   });
+  for (const [k, v] of extra ?? []) params.set(k, v);
+  return params;
 }
 
 /**

@@ -9,6 +9,7 @@
  *   --split NAME      qrels/<NAME>.tsv (default test)
  *   --concurrency N   requests in flight (default 4)
  *   --timeout S       seconds to wait for ingestion (default 900)
+ *   --params QS       extra search parameters for every query, e.g. "keywordWeight=0.5&rrfK=30"
  *   --worker-logs     show wrangler's output
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     dataset: { type: "string", default: path.resolve(import.meta.dirname, "../../test/fixtures/retrieval") },
     limit: { type: "string" },
     "search-limit": { type: "string", default: "100" },
+    params: { type: "string" },
     json: { type: "string" },
     split: { type: "string", default: "test" },
     concurrency: { type: "string", default: "4" },
@@ -77,7 +79,12 @@ try {
   if (!ingested.ready) throw new Error("no document was ingested; nothing to search");
 
   const searchLimit = positive("search-limit", values["search-limit"]);
-  const rows = await runConfigurations(client, queries, qrels, ingested.corpusIdsOf, { concurrency, searchLimit, progress });
+  const rows = await runConfigurations(client, queries, qrels, ingested.corpusIdsOf, {
+    concurrency,
+    searchLimit,
+    progress,
+    extraParams: values.params ? new URLSearchParams(values.params) : undefined,
+  });
   progress("");
   const leaked = rows.reduce((s, r) => s + (r.foreignHits ?? 0), 0);
   if (leaked) console.error(`warning: ${leaked} hits came from documents this run did not upload`);

@@ -7,6 +7,7 @@ import { CONFIGURATIONS, type Configuration, type Row, rankDocuments, SEARCH_LIM
 export interface RunOptions {
   concurrency: number;
   searchLimit?: number;
+  extraParams?: URLSearchParams;
   progress: (line: string) => void;
 }
 
@@ -46,7 +47,7 @@ async function runOne(
   const limit = opts.searchLimit ?? SEARCH_LIMIT;
   // Asking for a rerank without a reranker is answered with `reranked: false`: one query tells, the rest is skipped.
   if (config.rerank && queries.length) {
-    const probe = await client.search(searchParams(config, queries[0]!.text, limit));
+    const probe = await client.search(searchParams(config, queries[0]!.text, limit, opts.extraParams));
     if (!probe.reranked) return { configuration: config.name, note: "no reranker configured", models: probe.models };
   }
   const run = new Map<string, string[]>();
@@ -56,7 +57,7 @@ async function runOne(
   let done = 0;
   await mapLimit(queries, opts.concurrency, async (q) => {
     const t0 = performance.now();
-    const res = await client.search(searchParams(config, q.text, limit));
+    const res = await client.search(searchParams(config, q.text, limit, opts.extraParams));
     searchMs += performance.now() - t0;
     if (config.rerank && !res.reranked) throw new Error(`query ${q._id} was not reranked`);
     models.set(JSON.stringify(res.models), res.models);

@@ -4,6 +4,7 @@ import { databaseFor, parseConfig } from "../env";
 import { IDEMPOTENCY_TTL_HOURS } from "../http/middleware/idempotency";
 import { createLogger } from "../lib/logger";
 import { publishOutbox } from "../outbox/publisher";
+import { failUnfinishedDocuments } from "../services/memory/documents/service";
 import { createServiceContext, type ServiceContext } from "../services/context";
 import { reconcileStaleClaims, requeueOrphanedSends } from "../services/messages/deliver";
 import { expireIdleSessions } from "../services/sessions/expire";
@@ -55,6 +56,12 @@ export async function runScheduled(env: Env, ctx: ExecutionContext) {
     const events = [...contexts.flatMap((c) => c.outbox.takePending()), ...lateAcks.map((id) => ({ id }))];
     if (events.length) await publishOutbox(db, env.EVENTS, log, { events });
     if (Object.keys(reconciled).length || lateAcks.length) log.info("delivery sweep", { reconciled, lateAcks: lateAcks.length });
+    // Documents whose processing stopped for good (isolates killed mid-run): failed with a reason, not `processing`.
+    const staleDocuments = await failUnfinishedDocuments(db, { limit: 25 }).catch((err) => {
+      log.warn("failing stale documents failed", { err });
+      return 0;
+    });
+    if (staleDocuments) log.info("stale documents failed", { count: staleDocuments });
     const published = await publishOutbox(db, env.EVENTS, log, { olderThanMs: 10_000 });
     await db.batch([
       db.query

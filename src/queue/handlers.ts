@@ -3,7 +3,7 @@ import type { Topic } from "../outbox/events";
 import { LIVE_TOPICS } from "../realtime/live";
 import { closeRevokedConnections } from "../realtime/revocation";
 import { processDocument } from "../services/memory/documents/service";
-import { embedMessage } from "../services/memory/ingest";
+import { embedMessage, forgetContactConversations, refreshMessageMemory } from "../services/memory/ingest";
 import { deliverMessage } from "../services/messages/deliver";
 import { QUEUE_DELIVERIES } from "../services/messages/lease";
 import type { TopicHandler } from "./consumer";
@@ -20,7 +20,18 @@ export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
   // Live fan-out, then the message becomes searchable memory (inbound text only; the service decides).
   "message.created": async (message, c) => {
     await fanOut(message, c);
-    await embedMessage(c.svc, String(message.payload.messageId));
+    await embedMessage(c.svc, String(message.payload.messageId), message.payload);
+  },
+  "message.edited": async (message, c) => {
+    await fanOut(message, c);
+    await refreshMessageMemory(c.svc, String(message.payload.messageId));
+  },
+  "message.revoked": async (message, c) => {
+    await fanOut(message, c);
+    await refreshMessageMemory(c.svc, String(message.payload.messageId));
+  },
+  "contact.deleted": async (message, c) => {
+    await forgetContactConversations(c.svc, String(message.payload.contactId));
   },
   "document.uploaded": async (message, c) => {
     const documentId = String(message.payload.documentId);

@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
@@ -7,7 +7,7 @@ import type { OutboxMessage, Topic } from "../../src/outbox/events";
 import { MAX_DOCUMENT_BYTES } from "../../src/services/memory/deps";
 import { extractDocument } from "../../src/services/memory/documents/extract";
 import { fullText } from "../../src/services/memory/documents/pages";
-import { uploadDocument } from "../../src/services/memory/documents/service";
+import { failUnfinishedDocuments, processDocument, uploadDocument } from "../../src/services/memory/documents/service";
 import { searchMemory } from "../../src/services/memory/search/service";
 import { api, expectError } from "../support/api";
 import { testDatabase } from "../support/db";
@@ -48,6 +48,12 @@ async function consumeEvent(t: Actors, topic: Topic, key: string, value: string)
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
+}
+
+/** The stored original of a document (R2), as uploaded. */
+async function fileBytes(documentId: string) {
+  const { rows } = await db.query.execute<{ storage_key: string }>(sql`select storage_key from documents where id = ${documentId}`);
+  return new Uint8Array(await (await env.DOCUMENTS.get(rows[0]!.storage_key))!.arrayBuffer());
 }
 
 const search = (token: string, params: Record<string, string>) => api(`/api/v1/memory/search?${new URLSearchParams(params)}`, { token });
@@ -148,6 +154,18 @@ describe("memory: documents and hybrid search", () => {
     expectError(await api(`/api/v1/documents/${up.body.id}/content`, { token: t.keys.admin }), 409, "conflict");
   });
 
+  it("a user cannot attach a document to a contact assigned to someone else", async () => {
+    const contact = (await api("/api/v1/contacts", { token: t.keys.admin, body: { name: "Atribuído" } })).body;
+    const agent = (await api("/api/v1/agents", { token: t.keys.admin, body: { kind: "ai", name: "Bot" } })).body;
+    await db.query.execute(sql`update contacts set assigned_agent_id = ${agent.id} where id = ${contact.id}`);
+    const up = await uploadFile(t.keys.user, { bytes: "proposta", name: "p.txt", type: "text/plain" }, { contactId: contact.id });
+    expectError(up as never, 403, "forbidden");
+    expect(
+      (await uploadFile(t.keys.manager, { bytes: `proposta ${contact.id}`, name: "p.txt", type: "text/plain" }, { contactId: contact.id }))
+        .status,
+    ).toBe(202);
+  });
+
   it("roles: readonly cannot upload, a user cannot delete", async () => {
     expectError((await uploadFile(t.keys.readonly, { bytes: "x", name: "x.txt", type: "text/plain" })) as never, 403, "forbidden");
     expectError(await api(`/api/v1/documents/${contractId}`, { token: t.keys.user, method: "DELETE" }), 403, "forbidden");
@@ -169,19 +187,22 @@ describe("memory: documents and hybrid search", () => {
       filename: "twin.txt",
       mimeType: "text/plain",
     });
-    const { processDocument } = await import("../../src/services/memory/documents/service");
     await processDocument(second, twin.id);
 
-    const ours = new Set(
-      (await db.query.execute<{ id: string }>(sql`select id from memory_embeddings where project_id = ${t.project.id}`)).rows.map(
-        (r) => r.id,
-      ),
-    );
+    // Where every hit lives, read back from the database (the live queue may still be adding our own chunks).
+    const homes = async (ids: string[]) =>
+      (
+        await db.query.execute<{ tenant_id: string; project_id: string }>(
+          sql`select tenant_id, project_id from memory_embeddings where id in ${sql.raw(`(${ids.map((id) => `'${id}'`).join(",")})`)}`,
+        )
+      ).rows;
     for (const channels of ["vector", "keyword", "bm25", "recent", "vector,keyword,bm25,recent"]) {
       const res = await search(t.keys.admin, { query: "valor total do contrato Padaria", channels, limit: "50" });
       expect(res.status, channels).toBe(200);
       expect(res.body.results.length, channels).toBeGreaterThan(0);
-      for (const hit of res.body.results) expect(ours.has(hit.id), `${channels}: ${hit.id}`).toBe(true);
+      const found = await homes(res.body.results.map((h: any) => h.id));
+      expect(found).toHaveLength(res.body.results.length);
+      for (const home of found) expect(home, channels).toEqual({ tenant_id: t.tenant.id, project_id: t.project.id });
     }
     // And from the other side: their search never shows our document.
     const theirs = await api("/v1/mcp/execute", {
@@ -204,6 +225,40 @@ describe("memory: documents and hybrid search", () => {
     const res = await searchMemory(ctx, { query, limit: 50, channels: ["vector"] });
     expect(res.results.every((r) => r.content !== "zzz")).toBe(true);
     expect(res.results.length).toBeGreaterThan(0);
+  });
+
+  it("a search is one database round trip, whatever the channels and filters", async () => {
+    const ctx = memoryContext(db, { tenantId: t.tenant.id, projectId: t.project.id });
+    for (const channels of [["vector"], ["keyword", "bm25"], ["vector", "keyword", "bm25", "recent"]] as const) {
+      const before = ctx.db.roundTrips;
+      const res = await searchMemory(ctx, { query: "valor do contrato", limit: 5, channels: [...channels], documentType: "contract" });
+      expect(res.results.length, channels.join()).toBeGreaterThan(0);
+      expect(ctx.db.roundTrips - before, channels.join()).toBe(1);
+    }
+  });
+
+  it("memory.reembed moves rows of an old model to the configured one, batch by batch, then records the model", async () => {
+    const ctx = memoryContext(db, { tenantId: t.tenant.id, projectId: t.project.id });
+    const before = await searchMemory(ctx, { query: "valor total do contrato", limit: 5, channels: ["vector"] });
+    await db.query.execute(sql`update memory_embeddings set embedding_model = 'old/model-v1' where document_id = ${contractId}`);
+    // Rows of another model are out of the vector channel until they are moved.
+    const hidden = await searchMemory(ctx, { query: "valor total do contrato", limit: 5, channels: ["vector"] });
+    expect(hidden.results.map((r) => r.documentId)).not.toContain(contractId);
+    const first = await api("/api/v1/memory/reembed", { token: t.keys.admin, body: { batchSize: 1 } });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ model: "ventros/offline-feature-hash-768-v1", updated: 1, done: false });
+    let last = first.body;
+    while (!last.done) last = (await api("/api/v1/memory/reembed", { token: t.keys.admin, body: { batchSize: 50 } })).body;
+    expect(last.remaining).toBe(0);
+    const after = await searchMemory(ctx, { query: "valor total do contrato", limit: 5, channels: ["vector"] });
+    // The same vectors as before the move (same model, same input text): the same chunks with the same scores.
+    const contract = (r: Awaited<typeof before>) =>
+      r.results.filter((x) => x.documentId === contractId).map((x) => [x.id, x.scores.channels.vector?.score]);
+    expect(contract(after)).toEqual(contract(before));
+    expect(contract(after).length).toBeGreaterThan(0);
+    const { rows } = await db.query.execute<any>(sql`select embedding_model from memory_project_state where project_id = ${t.project.id}`);
+    expect(rows[0].embedding_model).toBe("ventros/offline-feature-hash-768-v1");
+    expectError(await api("/api/v1/memory/reembed", { token: t.keys.manager, body: {} }), 403, "forbidden");
   });
 
   it("fuses by Reciprocal Rank Fusion: Σ weight / (k + rank), as computed by hand", async () => {
@@ -264,6 +319,114 @@ describe("memory: documents and hybrid search", () => {
     });
     expect(res.body.result.facts).toEqual([]);
     expect(res.body.result.embeddings.results[0]).toMatchObject({ message_id: messageId, content_type: "message" });
+  });
+
+  it("an Idempotency-Key keeps the uploaded bytes exact (a PDF is not UTF-8)", async () => {
+    const bytes = makePdf(["Orçamento nº 77: instalação e manutenção, total R$ 3.210,00."]);
+    const form = new FormData();
+    form.set("file", new File([bytes], "orcamento.pdf", { type: "application/pdf" }));
+    const res = await exports.default.fetch("http://crm.test/api/v1/documents", {
+      method: "POST",
+      headers: { authorization: `Bearer ${t.keys.admin}`, "idempotency-key": `up-${crypto.randomUUID()}` },
+      body: form,
+    });
+    const body = await res.json<any>();
+    expect(res.status).toBe(202);
+    const sent = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(body).toMatchObject({ sha256: sent, bytes: bytes.byteLength });
+  });
+
+  it("two deliveries of one upload processed at once store one set of chunks", async () => {
+    const up = await uploadFile(t.keys.admin, {
+      bytes: `Proposta comercial ${crypto.randomUUID()}. ${"Item de serviço. ".repeat(200)}`,
+      name: "p.txt",
+      type: "text/plain",
+    });
+    const ctx = () => memoryContext(db, { tenantId: t.tenant.id, projectId: t.project.id });
+    await Promise.all([processDocument(ctx(), up.body.id), processDocument(ctx(), up.body.id)]);
+    const doc = (await api(`/api/v1/documents/${up.body.id}`, { token: t.keys.admin })).body;
+    expect(doc.status).toBe("ready");
+    const { rows } = await db.query.execute<{ n: number }>(
+      sql`select count(*)::int as n from memory_embeddings where document_id = ${up.body.id}`,
+    );
+    expect(rows[0]!.n).toBe(doc.chunkCount);
+    const { rows: events } = await db.query.execute<{ status: string }>(
+      sql`select payload->>'status' as status from outbox
+          where topic = 'document.status_changed' and payload->>'documentId' = ${up.body.id}`,
+    );
+    expect(events.filter((e) => e.status === "ready")).toHaveLength(1);
+    // The feed's event names the document, never its storage internals.
+    const { rows: payloads } = await db.query.execute<{ payload: any }>(
+      sql`select payload from outbox where topic = 'document.status_changed' and payload->>'documentId' = ${up.body.id}`,
+    );
+    for (const { payload } of payloads) expect(Object.keys(payload).sort()).not.toContain("storageKey");
+  });
+
+  it("a document never stays processing: a dead-lettered upload and a stalled run end failed, and uploading again retries", async () => {
+    const up = await uploadFile(t.keys.admin, { bytes: `Contrato ${crypto.randomUUID()}`, name: "c.txt", type: "text/plain" });
+    const ctx = memoryContext(db, { tenantId: t.tenant.id, projectId: t.project.id });
+    await db.query.execute(sql`update documents set status = 'processing' where id = ${up.body.id}`);
+    expect(await failUnfinishedDocuments(db, { tenantId: t.tenant.id, projectId: t.project.id, documentId: up.body.id })).toBe(1);
+    let doc = (await api(`/api/v1/documents/${up.body.id}`, { token: t.keys.admin })).body;
+    expect(doc).toMatchObject({ status: "failed" });
+    expect(doc.error).toMatch(/every attempt/);
+    // The same file again: processed again (pending, a new event), not just "duplicate, failed".
+    const retry = await uploadDocument(ctx, { content: await fileBytes(up.body.id), filename: "c.txt", mimeType: "text/plain" });
+    expect(retry).toMatchObject({ id: up.body.id, duplicate: true, status: "pending" });
+    await processDocument(ctx, up.body.id);
+    expect((await api(`/api/v1/documents/${up.body.id}`, { token: t.keys.admin })).body.status).toBe("ready");
+    // A run that stopped for good (its isolate killed, every time): the cron's sweep fails it.
+    await db.query.execute(
+      sql`update documents set status = 'processing', updated_at = now() - interval '1 hour' where id = ${up.body.id}`,
+    );
+    expect(await failUnfinishedDocuments(db, { limit: 100 })).toBeGreaterThanOrEqual(1);
+    doc = (await api(`/api/v1/documents/${up.body.id}`, { token: t.keys.admin })).body;
+    expect(doc).toMatchObject({ status: "failed" });
+  });
+
+  it("-exclusions and quoted phrases bind the vector channel too", async () => {
+    const excluded = await search(t.keys.admin, { query: "contrato -parcelas", channels: "vector", limit: "50" });
+    expect(excluded.body.results.length).toBeGreaterThan(0);
+    expect(excluded.body.results.some((r: any) => /parcelas/i.test(r.content))).toBe(false);
+    const phrase = await search(t.keys.admin, { query: '"foro da comarca"', channels: "vector", limit: "50" });
+    expect(phrase.body.results.length).toBeGreaterThan(0);
+    expect(phrase.body.results.every((r: any) => /foro da comarca/i.test(r.content))).toBe(true);
+  });
+
+  it("memory follows the conversation: edits replace the text, revokes and a deleted contact remove it", async () => {
+    const channel = await t.channel();
+    const chat = `55119${Math.floor(1e7 + Math.random() * 8e7)}@c.us`;
+    const msg = inboundText(chat, "quero 2 unidades do liquidificador");
+    const created = await postWaha(channel, "message", msg);
+    const messageId = created.body.messageId as string;
+    await consumeEvent(t, "message.created", "messageId", messageId);
+    const text = async () =>
+      (await db.query.execute<any>(sql`select content_text from memory_embeddings where message_id = ${messageId}`)).rows.map(
+        (r) => r.content_text,
+      );
+    expect(await text()).toEqual(["quero 2 unidades do liquidificador"]);
+    await postWaha(channel, "message.edited", {
+      id: `e-${messageId}`,
+      body: "quero 7 unidades do liquidificador",
+      editedMessageId: msg.id,
+    });
+    await consumeEvent(t, "message.edited", "messageId", messageId);
+    expect(await text()).toEqual(["quero 7 unidades do liquidificador"]);
+    await postWaha(channel, "message.revoked", { revokedMessageId: msg.id, before: null, after: null });
+    await consumeEvent(t, "message.revoked", "messageId", messageId);
+    expect(await text()).toEqual([]);
+
+    const other = inboundText(chat, "meu cpf é 123.456.789-00, apaguem meus dados");
+    const second = await postWaha(channel, "message", other);
+    await consumeEvent(t, "message.created", "messageId", second.body.messageId);
+    expect((await api(`/api/v1/contacts/${second.body.contactId}`, { token: t.keys.admin, method: "DELETE" })).status).toBe(204);
+    await consumeEvent(t, "contact.deleted", "contactId", second.body.contactId);
+    const found = await search(t.keys.admin, { query: "cpf apaguem meus dados", contentTypes: "message", limit: "10" });
+    expect(found.body.results.map((r: any) => r.messageId)).not.toContain(second.body.messageId);
+    const { rows } = await db.query.execute<{ n: number }>(
+      sql`select count(*)::int as n from memory_embeddings where message_id = ${second.body.messageId}`,
+    );
+    expect(rows[0]!.n).toBe(0);
   });
 
   it("delete removes the chunks, the original in R2 and their BM25 statistics", async () => {

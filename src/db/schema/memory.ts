@@ -8,6 +8,9 @@ import { projects, tenants } from "./tenancy";
 
 export const EMBEDDING_DIMENSIONS = 768;
 
+/** What the full-text columns index: the chunk, preceded by its document's title when it has one. */
+const searchedText = sql.raw(`coalesce(metadata->>'document_title' || E'\\n', '') || content_text`);
+
 /** An uploaded (or received) file whose text becomes searchable memory; the original lives in R2 under `storageKey`. */
 export const documents = pgTable(
   "documents",
@@ -54,18 +57,20 @@ export const memoryEmbeddings = pgTable(
     id: id(),
     ...scope(),
     documentId: uuid("document_id").references(() => documents.id, { onDelete: "cascade" }),
-    contactId: uuid("contact_id").references(() => contacts.id, { onDelete: "cascade" }),
+    // As on documents: a chunk outlives its contact's row (a document's chunks must stay with their document).
+    contactId: uuid("contact_id").references(() => contacts.id, { onDelete: "set null" }),
     sessionId: uuid("session_id"),
     messageId: uuid("message_id"),
     contentType: text("content_type").notNull(),
     contentSubtype: text("content_subtype"),
     contentText: text("content_text").notNull(),
+    // A document chunk is searched with its document's title: page 3 of a contract rarely names the company.
     keywordTsv: tsvector("keyword_tsv").generatedAlwaysAs(
-      sql`to_tsvector('ventros_pt'::regconfig, content_text) || to_tsvector('ventros_en'::regconfig, content_text)`,
+      sql`to_tsvector('ventros_pt'::regconfig, ${searchedText}) || to_tsvector('ventros_en'::regconfig, ${searchedText})`,
     ),
-    bm25Tsv: tsvector("bm25_tsv").generatedAlwaysAs(sql`to_tsvector('ventros_pt'::regconfig, content_text)`),
+    bm25Tsv: tsvector("bm25_tsv").generatedAlwaysAs(sql`to_tsvector('ventros_pt'::regconfig, ${searchedText})`),
     /** Indexed tokens (stop words excluded): BM25's document length. */
-    bm25Len: integer("bm25_len").generatedAlwaysAs(sql`ventros_token_count(to_tsvector('ventros_pt'::regconfig, content_text))`),
+    bm25Len: integer("bm25_len").generatedAlwaysAs(sql`ventros_token_count(to_tsvector('ventros_pt'::regconfig, ${searchedText}))`),
     embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
     /** Vectors from different models are never comparable; every vector query filters on this. */
     embeddingModel: text("embedding_model").notNull(),

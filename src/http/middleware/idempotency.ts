@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { type Database, schema } from "../../db";
-import { fromBase64Url, sha256Hex, toBase64Url } from "../../lib/crypto";
+import { concatBytes, fromBase64Url, sha256HexBytes, toBase64Url } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import type { AppEnv } from "../context";
 
@@ -34,7 +34,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const { db, principal } = c.var;
   const bearer = c.req.header("authorization")?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   if (!bearer) throw new AppError("unauthorized", "Idempotency-Key needs a bearer credential");
-  const requestHash = await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`);
+  // Hashed as bytes: reading the body as text would cache a lossy UTF-8 copy that later readers (a multipart
+  // upload's form) would then be given instead of the bytes sent.
+  const requestHash = await sha256HexBytes(
+    concatBytes(new TextEncoder().encode(`${c.req.method} ${c.req.path}\n`), new Uint8Array(await c.req.arrayBuffer())),
+  );
   const k = schema.idempotencyKeys;
   const scope = and(eq(k.projectId, principal.projectId), eq(k.actorId, principal.actor.id), eq(k.key, key));
   // A key older than the retention window, or a reservation whose lease ran out, is forgotten before it is claimed.

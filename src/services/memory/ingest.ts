@@ -34,12 +34,39 @@ export async function insertChunks(
 ) {
   const scope = { tenantId: ctx.principal.tenantId, projectId: ctx.principal.projectId };
   const statements: unknown[] = [];
-  if (opts.replaceDocument)
-    statements.push(ctx.db.query.delete(e).where(inScope(e, ctx.principal, eq(e.documentId, opts.replaceDocument))));
+  const doc = opts.replaceDocument;
+  const d = schema.documents;
+  if (doc) {
+    // Two runs of one document (a redelivery, a concurrent delivery) take turns on the document's row: the second
+    // then sees the first's chunks and replaces them, instead of both inserting beside each other.
+    statements.push(
+      ctx.db.query
+        .select({ id: d.id })
+        .from(d)
+        .where(inScope(d, ctx.principal, eq(d.id, doc)))
+        .for("update"),
+    );
+    statements.push(ctx.db.query.delete(e).where(inScope(e, ctx.principal, eq(e.documentId, doc))));
+  }
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     statements.push(ctx.db.query.insert(e).values(rows.slice(i, i + ROWS_PER_INSERT).map((r) => ({ ...r, ...scope }))));
   }
   if (opts.alongWith) statements.push(opts.alongWith);
+  // A document that ended meanwhile as anything but ready (failed by a concurrent last attempt) keeps no chunks.
+  if (doc) {
+    statements.push(
+      ctx.db.query
+        .delete(e)
+        .where(
+          inScope(
+            e,
+            ctx.principal,
+            eq(e.documentId, doc),
+            sql`not exists (select 1 from ${d} where ${d.id} = ${doc}::uuid and ${d.status} = 'ready')`,
+          ),
+        ),
+    );
+  }
   if (!statements.length) return;
   await ctx.db.batch(statements as never);
 }
@@ -48,14 +75,18 @@ export async function insertChunks(
  * Makes an inbound text message searchable (`message.created`): one row per message, embedded once however often
  * the event is delivered. Other directions and content types are not embedded here.
  */
-export async function embedMessage(ctx: ServiceContext, messageId: string) {
+export async function embedMessage(ctx: ServiceContext, messageId: string, hint: { direction?: unknown; contentType?: unknown } = {}) {
+  // The event already says what the message is: most are not inbound text, and need no query to be skipped.
+  if ((hint.direction && hint.direction !== "inbound") || (hint.contentType && hint.contentType !== "text")) {
+    return { outcome: "skipped" as const };
+  }
   const m = schema.messages;
   const [msg] = await ctx.db.query
     .select()
     .from(m)
     .where(inScope(m, ctx.principal, eq(m.id, messageId), and(eq(m.direction, "inbound"), eq(m.contentType, "text"))));
   const text = msg?.body?.trim();
-  if (!msg || !text) return { outcome: "skipped" as const };
+  if (!msg || !text || msg.revokedAt) return { outcome: "skipped" as const };
   const [done] = await ctx.db.query
     .select({ id: e.id })
     .from(e)
@@ -87,4 +118,20 @@ export async function embedMessage(ctx: ServiceContext, messageId: string) {
     })
     .onConflictDoNothing({ target: e.messageId, where: sql`content_type = 'message'` });
   return { outcome: "embedded" as const };
+}
+
+/** An edited message is searchable by its new text only; a revoked ("deleted for everyone") one not at all. */
+export async function refreshMessageMemory(ctx: ServiceContext, messageId: string) {
+  await ctx.db.query.delete(e).where(inScope(e, ctx.principal, eq(e.messageId, messageId), eq(e.contentType, "message")));
+  return embedMessage(ctx, messageId);
+}
+
+/**
+ * A deleted contact's conversations leave memory (what they said is theirs); documents attached to them stay —
+ * they are the business's records — and keep being found by their content.
+ */
+export async function forgetContactConversations(ctx: ServiceContext, contactId: string) {
+  await ctx.db.query
+    .delete(e)
+    .where(inScope(e, ctx.principal, eq(e.contactId, contactId), sql`${e.contentType} in ('message', 'session', 'fact')`));
 }

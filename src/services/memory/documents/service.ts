@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { schema } from "../../../db";
-import { AppError, isAppError } from "../../../lib/errors";
+import { AppError, normalizeError } from "../../../lib/errors";
 import { keyset, toPage } from "../../../lib/pagination";
+import { assertCanWorkContact, loadContact } from "../../contacts/access";
 import type { ServiceContext } from "../../context";
 import type { PageQuery } from "../../shared/crud";
 import { changeWithEvent, findScoped, requireFound } from "../../shared/crud";
@@ -29,12 +30,23 @@ export interface UploadInput {
 }
 
 const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** The feed's view of a document: its id, title, contact and status — never its storage key or internals. */
 const statusEvent = (
   ctx: ServiceContext,
   doc: { id: string; title?: string; contactId?: string | null },
   status: DocumentRow["status"],
   error?: string | null,
-) => ctx.outbox.event("document.status_changed", { documentId: doc.id, ...doc, id: undefined, status, ...(error ? { error } : {}) });
+) =>
+  ctx.outbox.event("document.status_changed", {
+    documentId: doc.id,
+    ...(doc.title !== undefined ? { title: doc.title } : {}),
+    ...(doc.contactId !== undefined ? { contactId: doc.contactId } : {}),
+    status,
+    ...(error ? { error } : {}),
+  });
+
+/** What one processing run can store in one transaction: ~800 characters a chunk, so roughly 800 KB of text. */
+export const MAX_CHUNKS_PER_DOCUMENT = 1000;
 
 /**
  * Stores an uploaded file and queues it for processing (`document.uploaded`): nothing is extracted or embedded on
@@ -55,9 +67,11 @@ export async function uploadDocument(ctx: ServiceContext, input: UploadInput): P
       declared: input.mimeType ?? null,
     });
   }
-  if (input.contactId) await findScoped(ctx, schema.contacts, input.contactId, "contact", sql`${schema.contacts.deletedAt} is null`);
+  // Attaching a document to a contact is working that contact: the same rule as a note.
+  if (input.contactId) await assertCanWorkContact(ctx, await loadContact(ctx, input.contactId));
   const sha256 = hex(await crypto.subtle.digest("SHA-256", input.content));
   const existing = await findBySha(ctx, sha256);
+  if (existing?.status === "failed") return { ...(await retryFailed(ctx, existing)), duplicate: true };
   if (existing) return { ...existing, duplicate: true };
 
   const id = crypto.randomUUID();
@@ -65,6 +79,7 @@ export async function uploadDocument(ctx: ServiceContext, input: UploadInput): P
   await store.put(storageKey, input.content, type);
   const title = (input.title?.trim() || input.filename?.trim() || "Untitled document").slice(0, 300);
   const event = ctx.outbox.event("document.uploaded", { documentId: id, title, contactId: input.contactId ?? null, status: "pending" });
+  // The original is stored first (a row must never point at nothing); if the row cannot be written, it goes.
   const [row] = await changeWithEvent(
     ctx,
     d,
@@ -86,11 +101,31 @@ export async function uploadDocument(ctx: ServiceContext, input: UploadInput): P
       })
       .onConflictDoNothing({ target: [d.projectId, d.sha256] }),
     event,
+  ).then(
+    (rows) => rows,
+    async (err) => {
+      await store.delete(storageKey).catch(() => {});
+      throw err;
+    },
   );
   if (row) return { ...row, duplicate: false };
   // A concurrent upload of the same bytes won: ours is not needed.
   await store.delete(storageKey).catch(() => {});
   return { ...requireFound(await findBySha(ctx, sha256), "document", sha256), duplicate: true };
+}
+
+/** The same file uploaded again after it failed: processed again (a fix on our side may now read it). */
+async function retryFailed(ctx: ServiceContext, doc: DocumentRow): Promise<DocumentRow> {
+  const [row] = await changeWithEvent(
+    ctx,
+    d,
+    ctx.db.query
+      .update(d)
+      .set({ status: "pending", error: null, updatedAt: new Date() })
+      .where(inScope(d, ctx.principal, eq(d.id, doc.id), eq(d.status, "failed"))),
+    ctx.outbox.event("document.uploaded", { documentId: doc.id, title: doc.title, contactId: doc.contactId, status: "pending" }),
+  );
+  return row ?? doc;
 }
 
 async function findBySha(ctx: ServiceContext, sha256: string) {
@@ -145,6 +180,12 @@ export async function getDocumentContent(ctx: ServiceContext, documentId: string
     pageStart: Number(r.metadata.page_start),
     pageEnd: Number(r.metadata.page_end),
   }));
+  if (doc.chunkCount !== null && chunks.length !== doc.chunkCount) {
+    throw new AppError("internal", "The document's indexed passages are incomplete; upload it again", {
+      expected: doc.chunkCount,
+      found: chunks.length,
+    });
+  }
   const { text, pages } = reconstructDocument(chunks, { pageCount: doc.pageCount ?? undefined });
   return { documentId: doc.id, title: doc.title, documentType: doc.documentType, pageCount: doc.pageCount, text, pages };
 }
@@ -191,6 +232,13 @@ export async function processDocument(ctx: ServiceContext, documentId: string, o
       return await failDocument(ctx, doc, "No text could be extracted (a scanned PDF needs OCR, which is not supported yet)");
     }
     const chunks = chunkDocument(pages);
+    if (chunks.length > MAX_CHUNKS_PER_DOCUMENT) {
+      return await failDocument(
+        ctx,
+        doc,
+        `The document is too long to index (${chunks.length} passages; at most ${MAX_CHUNKS_PER_DOCUMENT}): split it into smaller files`,
+      );
+    }
     const vectors = await embedder.embed(
       chunks.map((c) => embeddingInput({ contentType: "document", contentText: c.text, metadata: { document_title: doc.title } })),
       "document",
@@ -238,9 +286,11 @@ export async function processDocument(ctx: ServiceContext, documentId: string, o
       },
     );
     return { outcome: "ready" as const, chunks: chunks.length };
-  } catch (err) {
-    // What the file itself makes impossible (corrupt, encrypted, too many pages) is final; the rest is retried.
-    if (isAppError(err) && ["unprocessable", "payload_too_large", "invalid_request", "unsupported_media_type"].includes(err.code)) {
+  } catch (thrown) {
+    // What the file itself makes impossible (corrupt, encrypted, too many pages, text the database cannot index)
+    // is final; the rest (a model or the database unavailable) is retried.
+    const err = normalizeError(thrown);
+    if (["unprocessable", "payload_too_large", "invalid_request", "unsupported_media_type"].includes(err.code)) {
       return await failDocument(ctx, doc, err.message);
     }
     if (opts.lastAttempt) {
@@ -262,4 +312,47 @@ async function failDocument(ctx: ServiceContext, doc: DocumentRow, reason: strin
     statusEvent(ctx, doc, "failed", reason),
   );
   return { outcome: "failed" as const, error: reason };
+}
+
+/**
+ * How long a document may stay `processing` without a change before the cron calls it failed: longer than every
+ * retry of the queue (their backoffs add up to about ten minutes) plus a processing run.
+ */
+export const STALE_PROCESSING_SECONDS = 30 * 60;
+
+/**
+ * Documents that will never finish — their event was dead-lettered, or their processing stopped (an isolate killed
+ * mid-run, repeatedly) — become `failed` with a reason and their event, in one statement. `documentId` limits it to
+ * one dead-lettered document; without it, the cron's sweep of stale `processing` documents.
+ */
+export async function failUnfinishedDocuments(
+  db: ServiceContext["db"],
+  target: { tenantId: string | null; projectId: string | null; documentId: string } | { limit: number },
+): Promise<number> {
+  const reason =
+    "documentId" in target
+      ? "Processing failed on every attempt (the file may be too large or complex to read); upload it again to retry"
+      : "Processing stopped and did not finish; upload the file again to retry";
+  const which =
+    "documentId" in target
+      ? sql`id = ${target.documentId}::uuid and tenant_id = ${target.tenantId}::uuid and project_id = ${target.projectId}::uuid
+            and status in ('pending', 'processing')`
+      : sql`id in (select id from documents where status = 'processing'
+                   and updated_at < now() - make_interval(secs => ${STALE_PROCESSING_SECONDS})
+                   order by updated_at limit ${target.limit}::int)`;
+  const { rows } = await db.query.execute<{ id: string }>(sql`
+    with upd as (
+      update documents set status = 'failed', error = ${reason}, updated_at = now()
+      where ${which}
+      returning id, tenant_id, project_id, title, contact_id
+    ), evt as (
+      insert into outbox (id, tenant_id, project_id, topic, payload)
+      select ventros_uuidv7(), u.tenant_id, u.project_id, 'document.status_changed',
+             jsonb_build_object('documentId', u.id, 'title', u.title, 'contactId', u.contact_id, 'status', 'failed',
+                                'error', ${reason}::text)
+      from upd u
+      returning id
+    )
+    select id from upd`);
+  return rows.length;
 }

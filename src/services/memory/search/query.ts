@@ -41,3 +41,11 @@ export function parseQuery(text: string): ParsedQuery {
 
 /** True when a query has nothing left to match with (only punctuation, or only exclusions). */
 export const isEmptyQuery = (q: ParsedQuery) => q.terms.length === 0 && q.phrases.length === 0;
+
+/** The question as a model should read it: without the -exclusions and the quote marks (the phrases stay). */
+export const semanticText = (text: string) =>
+  text
+    .replace(/(^|\s)-[\p{L}\p{N}]\S*/gu, " ")
+    .replace(/"/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();

@@ -2,8 +2,17 @@ import { sql } from "drizzle-orm";
 import { AppError } from "../../../lib/errors";
 import type { ServiceContext } from "../../context";
 import { memoryOf } from "../deps";
-import { CHANNELS, type Channel, DEFAULT_CHANNELS, DEFAULT_RRF_K, HNSW_EF_SEARCH, RERANK_THRESHOLD, RERANK_TOP_K } from "./channels";
-import { isEmptyQuery, parseQuery } from "./query";
+import {
+  CHANNELS,
+  type Channel,
+  DEFAULT_CHANNELS,
+  DEFAULT_RRF_K,
+  DEFAULT_WEIGHTS,
+  HNSW_EF_SEARCH,
+  RERANK_THRESHOLD,
+  RERANK_TOP_K,
+} from "./channels";
+import { isEmptyQuery, parseQuery, semanticText } from "./query";
 import { type SearchFilters, type SearchRow, searchStatement } from "./statement";
 
 export interface SearchInput extends SearchFilters {
@@ -59,8 +68,8 @@ export async function searchMemory(ctx: ServiceContext, input: SearchInput): Pro
   const channels = input.channels?.length ? [...new Set(input.channels)] : DEFAULT_CHANNELS;
   const rerank = (input.rerank ?? true) && reranker !== null;
   const finalLimit = rerank ? Math.max(input.limit, RERANK_TOP_K) : input.limit;
-  const vector = channels.includes("vector") ? (await embedder.embed([input.query], "query"))[0]! : null;
-  const weights = Object.fromEntries(CHANNELS.map((c) => [c, input.weights?.[c] ?? 1])) as Record<Channel, number>;
+  const vector = channels.includes("vector") ? (await embedder.embed([semanticText(input.query) || input.query], "query"))[0]! : null;
+  const weights = Object.fromEntries(CHANNELS.map((c) => [c, input.weights?.[c] ?? DEFAULT_WEIGHTS[c]])) as Record<Channel, number>;
   const statement = searchStatement({
     tenantId: ctx.principal.tenantId,
     projectId: ctx.principal.projectId,

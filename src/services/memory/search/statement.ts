@@ -53,18 +53,18 @@ const list = (xs: string[]) =>
  * The tsquery of a parsed question under some text-search configurations (each a regconfig name owned by migration
  * 0011): any term matches, every phrase must, no exclusion may. Null when nothing is left to match.
  */
-function tsquery(q: ParsedQuery, configs: string[]): SQL | null {
+function tsquery(q: ParsedQuery, configs: string[], opts: { constraintsOnly?: boolean } = {}): SQL | null {
   const anyOf = (build: (cfg: string) => SQL) =>
     sql`(${sql.join(
       configs.map((cfg) => build(cfg)),
       sql` || `,
     )})`;
   const parts: SQL[] = [];
-  if (q.terms.length) parts.push(anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${q.terms.join(" | ")})`));
+  if (q.terms.length && !opts.constraintsOnly) parts.push(anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${q.terms.join(" | ")})`));
   for (const phrase of q.phrases) parts.push(anyOf((cfg) => sql`websearch_to_tsquery(${cfg}::regconfig, ${`"${phrase}"`})`));
-  if (!parts.length) return null;
+  if (!parts.length && !opts.constraintsOnly) return null;
   for (const word of q.exclusions) parts.push(sql`!!${anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${word})`)}`);
-  return sql.join(parts, sql` && `);
+  return parts.length ? sql.join(parts, sql` && `) : null;
 }
 
 /**
@@ -86,6 +86,9 @@ export function searchStatement(p: SearchPlan): SQL {
     ],
     sql` and `,
   );
+  // The caller's "phrases" and -exclusions bind every channel, not only the word-based ones.
+  const constraints = tsquery(p.query, ["ventros_pt", "ventros_en"], { constraintsOnly: true });
+  const bound = constraints ? sql`${scope} and e.keyword_tsv @@ (${constraints})` : scope;
   const n = p.perChannel;
   const ctes: SQL[] = [];
   const ranked: { channel: Channel; cte: string }[] = [];
@@ -96,17 +99,25 @@ export function searchStatement(p: SearchPlan): SQL {
     ctes.push(sql`vec as (
       select id, row_number() over (order by d, id) as rank, 1 - d as score from (
         select e.id, e.embedding <=> ${v}::vector as d from memory_embeddings e
-        where ${scope} and e.embedding_model = ${p.model}
+        where ${bound} and e.embedding_model = ${p.model}
         order by e.embedding <=> ${v}::vector limit ${n}::int) s)`);
     ranked.push({ channel: "vector", cte: "vec" });
   }
   const keywordQuery = tsquery(p.query, ["ventros_pt", "ventros_en"]);
   if (want.has("keyword") && keywordQuery) {
+    // Ranked by how many of the question's words a chunk has (coordination), then by cover density: with "any word
+    // may match", ts_rank_cd alone lets one frequent word outrank a chunk that has them all.
+    const words = [...p.query.terms, ...p.query.phrases].join(" ");
     ctes.push(sql`kw as (
-      select id, row_number() over (order by r desc, id) as rank, r as score from (
-        select e.id, ts_rank_cd(e.keyword_tsv, q) as r from memory_embeddings e, (select ${keywordQuery} as q) kq
-        where ${scope} and e.keyword_tsv @@ q
-        order by r desc, e.id limit ${n}::int) s)`);
+      select id, row_number() over (order by matched desc, r desc, id) as rank, matched + r as score from (
+        select e.id, ts_rank_cd(e.keyword_tsv, kq.q) as r,
+               length(ts_filter(setweight(e.keyword_tsv, 'A', kq.lexemes), '{a}')) as matched
+        from memory_embeddings e,
+             (select ${keywordQuery} as q,
+                     tsvector_to_array(to_tsvector('ventros_pt'::regconfig, ${words}) || to_tsvector('ventros_en'::regconfig, ${words}))
+                       as lexemes) kq
+        where ${scope} and e.keyword_tsv @@ kq.q
+        order by matched desc, r desc, e.id limit ${n}::int) s)`);
     ranked.push({ channel: "keyword", cte: "kw" });
   }
   const bm25Query = tsquery(p.query, ["ventros_pt"]);
@@ -142,7 +153,7 @@ export function searchStatement(p: SearchPlan): SQL {
     const found = ranked.map((r) => sql.raw(`select id from ${r.cte}`));
     const pool = found.length
       ? sql.join(found, sql` union `)
-      : sql`select e.id from memory_embeddings e where ${scope} order by e.created_at desc, e.id desc limit ${n}::int`;
+      : sql`select e.id from memory_embeddings e where ${bound} order by e.created_at desc, e.id desc limit ${n}::int`;
     const own = f.contactId ? sql`(e.contact_id = ${f.contactId}::uuid) desc,` : sql``;
     ctes.push(sql`rec as (
       select e.id, row_number() over (order by ${own} e.created_at desc, e.id desc) as rank,
