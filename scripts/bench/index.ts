@@ -5,6 +5,8 @@
  * round trips per request (counted at the proxy), plus the ratios. Writes bench/report.json and bench/report.md
  * (BENCH_REPORT_DIR to change). Set LOCAL_POSTGRES_URL to measure against a real PostgreSQL instead of PGlite.
  * `npm run bench -- contacts` runs one suite (always after the floor); `-- floor` the floor alone.
+ * `npm run bench -- memory` (hybrid memory search at 10k and 100k chunks) needs LOCAL_POSTGRES_URL: asked for on
+ * PGlite it refuses to start, and a run of every suite on PGlite leaves it out.
  */
 
 import { randomBytes } from "node:crypto";
@@ -23,6 +25,7 @@ import { benchFloor, recheckFloor } from "./floor";
 import { type SuiteReport, settle } from "./harness";
 import { benchLive } from "./live";
 import { benchMcp } from "./mcp";
+import { benchMemory } from "./memory";
 import { buildReport, printSummary, writeReport } from "./report";
 import { benchWebhooks } from "./webhooks";
 
@@ -30,6 +33,8 @@ export interface BenchEnv {
   db: LocalDatabase;
   worker: LocalWorker;
   apiKey: string;
+  /** The Worker's JWT_SECRET: suites may sign access tokens (authentication without a database round trip). */
+  jwtSecret: string;
   tenant: { tenantId: string; projectId: string; userId: string };
   neighbour: { tenantId: string; projectId: string; userId: string };
 }
@@ -42,14 +47,30 @@ const suites: Record<string, (env: BenchEnv) => Promise<SuiteReport>> = {
   mcp: benchMcp,
   live: benchLive,
   deliver: benchDeliver,
+  // Last: it loads 100k chunks into the database.
+  memory: benchMemory,
 };
+/** Suites that only mean something on a real PostgreSQL. */
+const POSTGRES_ONLY = new Set(["memory"]);
 const args = process.argv.slice(2).filter((a) => a !== "--");
 const unknown = args.filter((a) => !suites[a]);
 if (unknown.length) {
   console.error(`Unknown suite ${unknown.join(", ")}; suites: ${Object.keys(suites).join(", ")}`);
   process.exit(2);
 }
-const selected = args.length ? new Set(["floor", ...args]) : new Set(Object.keys(suites));
+const onPostgres = Boolean(process.env.LOCAL_POSTGRES_URL);
+const refused = args.filter((a) => POSTGRES_ONLY.has(a));
+if (!onPostgres && refused.length) {
+  console.error(
+    `Suite ${refused.join(", ")} measures PostgreSQL (pgvector HNSW, parallel index builds); PGlite would say nothing about Neon.\n` +
+      "Set LOCAL_POSTGRES_URL to a PostgreSQL with pgvector, e.g. LOCAL_POSTGRES_URL=$(.ci/provision-postgres.sh | tail -1)",
+  );
+  process.exit(2);
+}
+const selected = args.length
+  ? new Set(["floor", ...args])
+  : new Set(Object.keys(suites).filter((s) => onPostgres || !POSTGRES_ONLY.has(s)));
+if (!args.length && !onPostgres) console.warn(`Skipping ${[...POSTGRES_ONLY].join(", ")}: PostgreSQL only (set LOCAL_POSTGRES_URL).`);
 const startedAt = new Date();
 const loadAverageAtStart = os.loadavg();
 
@@ -74,10 +95,11 @@ const apiKey = (await createApiKey(ctx, { name: "bench", role: "admin" })).key;
 await database.close();
 
 const port = Number(process.env.BENCH_PORT ?? 8795);
+const jwtSecret = randomBytes(32).toString("hex");
 const worker = await startLocalWorker({
   port,
   stdio: "ignore",
-  secrets: { DATABASE_URL: db.workerVars.DATABASE_URL, JWT_SECRET: randomBytes(32).toString("hex") },
+  secrets: { DATABASE_URL: db.workerVars.DATABASE_URL, JWT_SECRET: jwtSecret },
   vars: {
     NEON_WS_PROXY: db.workerVars.NEON_WS_PROXY,
     NEON_HTTP_ENDPOINT: db.workerVars.NEON_HTTP_ENDPOINT,
@@ -97,13 +119,13 @@ try {
     // The previous suite's asynchronous work (outbox publishing, queue consumers) must not run into this one.
     await settle(db.proxy);
     const t0 = performance.now();
-    const result = await run({ db, worker, apiKey, tenant, neighbour });
+    const result = await run({ db, worker, apiKey, jwtSecret, tenant, neighbour });
     reports.push({ ...result, seconds: Math.round((performance.now() - t0) / 1000) });
   }
   const floor = reports.find((r) => r.suite === "floor");
   if (floor && reports.length > 1) {
     await settle(db.proxy);
-    await recheckFloor({ db, worker, apiKey, tenant, neighbour }, floor);
+    await recheckFloor({ db, worker, apiKey, jwtSecret, tenant, neighbour }, floor);
   }
 } finally {
   await worker.stop();
