@@ -13,6 +13,8 @@ export const DEFAULT_WEIGHTS: Record<Channel, number> = { vector: 1, keyword: 1,
 /** Okapi BM25's usual constants (Robertson; Lucene's defaults). */
 export const BM25_K1 = 1.2;
 export const BM25_B = 0.75;
+/** Terms in at most this share of a project's chunks choose BM25's candidates (see statement.ts). */
+export const BM25_RARE_TERM_SHARE = 0.1;
 /** The design's rerank stage: top_k candidates go to the cross-encoder; below the threshold a result is dropped. */
 export const RERANK_TOP_K = 100;
 export const RERANK_THRESHOLD = 0.3;
