@@ -60,7 +60,21 @@ function tsquery(q: ParsedQuery, configs: string[], opts: { constraintsOnly?: bo
       sql` || `,
     )})`;
   const parts: SQL[] = [];
-  if (q.terms.length && !opts.constraintsOnly) parts.push(anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${q.terms.join(" | ")})`));
+  if (q.terms.length && !opts.constraintsOnly) {
+    if (configs.length === 1) parts.push(sql`to_tsquery(${configs[0]}::regconfig, ${q.terms.join(" | ")})`);
+    else {
+      // Under several languages, a word that is a stop word in any of them does not count: "o", "que", "para" are
+      // not English stop words, and would otherwise make nearly every Portuguese chunk a match.
+      const each = q.terms.map((w) => {
+        const known = sql.join(
+          configs.map((cfg) => sql`numnode(to_tsquery(${cfg}::regconfig, ${w})) > 0`),
+          sql` and `,
+        );
+        return sql`coalesce(case when ${known} then ${anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${w})`)} end, ''::tsquery)`;
+      });
+      parts.push(sql`(${sql.join(each, sql` || `)})`);
+    }
+  }
   for (const phrase of q.phrases) parts.push(anyOf((cfg) => sql`websearch_to_tsquery(${cfg}::regconfig, ${`"${phrase}"`})`));
   if (!parts.length && !opts.constraintsOnly) return null;
   for (const word of q.exclusions) parts.push(sql`!!${anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${word})`)}`);
