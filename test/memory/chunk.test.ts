@@ -13,10 +13,30 @@ const SEED = Number(process.env.CHUNK_SEED ?? 20261127);
 const RUNS = Number(process.env.CHUNK_RUNS ?? 300);
 const isSpace = (c: string | undefined) => c === undefined || /\s/.test(c);
 const words = (s: string) => s.split(/\s+/).filter(Boolean).join(" ");
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
-/** Every guarantee of chunkDocument, checked against the pages it was given. */
+/** The length of the run around [from, to) of characters that are all whitespace or all not; counted up to `cap`. */
+function runLength(text: string, from: number, to: number, space: boolean, cap = Infinity): number {
+  const same = (i: number) => i >= 0 && i < text.length && /\s/.test(text[i]!) === space;
+  let start = from;
+  let end = to;
+  while (end - start < cap && same(start - 1)) start--;
+  while (end - start < cap && same(end)) end++;
+  return end - start;
+}
+
+/**
+ * Every guarantee of chunkDocument, checked against the pages it was given. Violations are collected and asserted
+ * once: a run cut into hundreds of pieces would otherwise cost millions of expect() calls.
+ */
 function checkChunks(pages: Page[], chunks: Chunk[], opts: Required<ChunkOptions>) {
   const text = fullText(pages);
+  const violations: string[] = [];
+  const check = (ok: boolean, what: string, c: Chunk) => {
+    if (!ok) violations.push(`${what}: chunk ${c.index} [${c.pageStart}, ${c.pageEnd}) of page ${c.pageNumber}`);
+  };
   expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
   let offset = 0;
   let cursor = 0;
@@ -29,28 +49,40 @@ function checkChunks(pages: Page[], chunks: Chunk[], opts: Required<ChunkOptions
       expect(own[0]!.pageStart).toBe(0);
       expect(own.at(-1)!.pageEnd).toBe(page.text.length);
     }
+    const max = opts.maxChars;
     own.forEach((c, i) => {
-      expect(c.text).toBe(page.text.slice(c.pageStart, c.pageEnd));
-      expect([c.start, c.end]).toEqual([offset + c.pageStart, offset + c.pageEnd]);
-      expect(text.slice(c.start, c.end)).toBe(c.text);
-      expect(c.text.trim()).not.toBe("");
-      // Never inside a word: each cut has whitespace on one side.
-      for (const cut of [c.pageStart, c.pageEnd]) expect(isSpace(page.text[cut - 1]) || isSpace(page.text[cut])).toBe(true);
-      // Longer than maxChars only when the chunk is one single word (words are never split).
-      if (c.text.length > opts.maxChars) expect(c.text.trim()).not.toMatch(/\s/);
+      check(c.text === page.text.slice(c.pageStart, c.pageEnd), "text is the page's slice", c);
+      check(c.start === offset + c.pageStart && c.end === offset + c.pageEnd, "document offsets", c);
+      check(text.slice(c.start, c.end) === c.text, "text is the document's slice", c);
+      // Never longer than maxChars: Postgres refuses a tsvector over 1 MB, a 800 KB chunk is no search hit.
+      check(c.text.length <= max, `longer than ${max}`, c);
+      // Blank only where whitespace (after a cut inside a run) and the next word cannot share a chunk.
+      if (c.text.trim() === "") {
+        const wordAt = c.pageStart + runLength(page.text, c.pageStart, c.pageStart, true);
+        const word = runLength(page.text, wordAt, wordAt, false, max + 1);
+        check(wordAt === page.text.length || wordAt - c.pageStart + word > max, "blank though the next word fits", c);
+      }
+      for (const cut of [c.pageStart, c.pageEnd]) {
+        // Inside a word only when the word is longer than maxChars (base64, minified JSON)...
+        const insideWord = !isSpace(page.text[cut - 1]) && !isSpace(page.text[cut]);
+        check(!insideWord || runLength(page.text, cut, cut, false, max + 1) > max, `cut ${cut} inside a word that fits`, c);
+        // ...and never inside a surrogate pair.
+        check(!(isHigh(page.text.charCodeAt(cut - 1)) && isLow(page.text.charCodeAt(cut))), `cut ${cut} splits a pair`, c);
+      }
       const previous = own[i - 1];
       if (previous) {
         const overlap = previous.pageEnd - c.pageStart;
-        expect(overlap).toBeGreaterThanOrEqual(0); // no gap: every character is covered
-        expect(overlap).toBeLessThanOrEqual(opts.overlapChars);
-        expect(c.pageEnd).toBeGreaterThan(previous.pageEnd);
+        check(overlap >= 0, "gap before", c); // every character is covered
+        check(overlap <= opts.overlapChars, "overlap too long", c);
+        check(c.pageEnd > previous.pageEnd, "no progress", c);
         const previousCore = i > 1 ? own[i - 2]!.pageEnd : 0;
-        expect(c.pageStart).toBeGreaterThan(previousCore); // overlap comes from the previous chunk only
+        check(c.pageStart > previousCore, "overlap reaches an older chunk", c); // overlap is from the previous only
       }
     });
     offset += page.text.length + PAGE_SEPARATOR.length;
   }
   expect(cursor).toBe(chunks.length);
+  expect(violations).toEqual([]);
 }
 
 /** What reconstruction promises: the text exactly, blank pages coming back as "". */
@@ -171,11 +203,59 @@ describe("chunkDocument (examples)", () => {
     for (const c of chunks.slice(0, -1)) expect(c.text).toMatch(/documento\. $/);
   });
 
-  it("keeps a word longer than maxChars whole, alone in its chunk", () => {
+  it("cuts a word longer than maxChars at maxChars, and goes on with the text after it", () => {
     const long = "a".repeat(3000);
-    const chunks = chunkText(`Início do texto. ${long} fim do texto.`, { targetChars: 100, maxChars: 150, overlapChars: 30 });
-    const holding = chunks.filter((c) => c.text.includes("aaa"));
-    expect(holding.map((c) => c.text)).toEqual([`${long} `]);
+    const text = `Início do texto. ${long} fim do texto.`;
+    const chunks = chunkText(text, { targetChars: 100, maxChars: 150, overlapChars: 30 });
+    // Before the word, 20 pieces of exactly 150, then the rest of the text.
+    expect(chunks.map((c) => c.text.length)).toEqual([17, ...Array(20).fill(150), 14]);
+    expect(chunks.at(-1)!.text).toBe(" fim do texto.");
+    expect(reconstructDocument(chunks).text).toBe(text);
+  });
+
+  it("splits 2.4 MB of minified JSON or base64 (no whitespace) into chunks of maxChars, quickly", () => {
+    const json = JSON.stringify(Array.from({ length: 40_000 }, (_, i) => ({ id: i, name: `cliente-${i}`, ok: i % 2 === 0 })));
+    let binary = "";
+    for (let i = 0; i < 1_800_000; i += 10_000) binary += String.fromCharCode(...Array.from({ length: 10_000 }, (_, k) => (i + k) % 251));
+    const base64 = btoa(binary); // 2.4 MB
+    for (const blob of [json, base64]) {
+      expect(blob.length).toBeGreaterThan(1_500_000);
+      expect(blob).not.toMatch(/\s/);
+      const started = performance.now();
+      const chunks = chunkText(blob);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(Math.max(...chunks.map((c) => c.text.length))).toBe(DEFAULT_CHUNK_OPTIONS.maxChars);
+      expect(chunks.length).toBe(Math.ceil(blob.length / DEFAULT_CHUNK_OPTIONS.maxChars));
+      expect(reconstructDocument(chunks).text).toBe(blob);
+    }
+  });
+
+  it("cuts a long run between graphemes when it can, never inside a surrogate pair", () => {
+    const opts = { targetChars: 100, maxChars: 101, overlapChars: 20 };
+    const cases = {
+      emoji: "😀".repeat(500), // each is two UTF-16 units: 101 would split one
+      combining: "e\u0301".repeat(500), // "é" decomposed: a cut between e and the accent would orphan the accent
+      family: "👩‍👩‍👧".repeat(100), // 8 units per grapheme, joined by ZWJ
+      zalgo: `a${"\u0301".repeat(500)}`, // one grapheme longer than maxChars: cut by code point
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const chunks = chunkText(text, opts);
+      expect(reconstructDocument(chunks).text, name).toBe(text);
+      for (const c of chunks) {
+        expect(c.text.length, name).toBeLessThanOrEqual(opts.maxChars);
+        expect(c.text, name).not.toMatch(LONE_SURROGATE);
+      }
+      if (name === "combining") for (const c of chunks) expect(c.text.startsWith("e"), name).toBe(true);
+      if (name === "family") for (const c of chunks) expect(c.text.startsWith("👩") && c.text.endsWith("👧"), name).toBe(true);
+    }
+  });
+
+  it("a whitespace run longer than maxChars comes in pieces of maxChars, as blank chunks", () => {
+    const text = `abc${" ".repeat(400)}def`;
+    const chunks = chunkText(text, { targetChars: 100, maxChars: 150, overlapChars: 30 });
+    expect(chunks.map((c) => c.text.length)).toEqual([150, 150, 106]);
+    expect(chunks[1]!.text.trim()).toBe("");
+    expect(reconstructDocument(chunks).text).toBe(text);
   });
 
   it("returns nothing for blank pages and one chunk for a short message", () => {

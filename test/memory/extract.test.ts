@@ -4,7 +4,8 @@ import { AppError } from "../../src/lib/errors";
 import { extractDocument } from "../../src/services/memory/documents/extract";
 import { MAX_PDF_PAGES } from "../../src/services/memory/documents/extract-pdf";
 import { normalizeText } from "../../src/services/memory/documents/normalize";
-import { makePdf } from "../support/pdf";
+import { MAX_PDF_INFLATED_BYTES } from "../../src/services/memory/documents/pdf-guard";
+import { compressedRun, makePagePdf, makePdf } from "../support/pdf";
 
 /** Wrapped PDF lines come back as line breaks: compare texts as words. */
 const words = (s: string) => s.split(/\s+/).filter(Boolean).join(" ");
@@ -35,6 +36,25 @@ describe("extractDocument: PDF (unpdf inside workerd)", () => {
     expect(out[1]!.text).toContain("R$ 12.500,00 (doze mil e quinhentos reais)");
     for (const page of out) expect(page.text).toBe(normalizeText(page.text));
   });
+
+  it("reads Flate-compressed content streams (what almost every real PDF has) exactly like plain ones", async () => {
+    const compressed = makePdf(pages, { compress: true });
+    expect(new TextDecoder("latin1").decode(compressed)).toContain("/FlateDecode");
+    const plain = await extractDocument(makePdf(pages), "application/pdf");
+    expect(await extractDocument(compressed, "application/pdf")).toEqual(plain);
+    expect(plain.pages.map((p) => words(p.text))).toEqual(pages.map(words));
+  });
+
+  it("refuses a decompression bomb (200 MiB of spaces in a ~200 KB Flate stream) quickly, before pdf.js", async () => {
+    const bomb = makePagePdf({ content: { dict: "/Filter /FlateDecode", data: await compressedRun(200 * 1024 * 1024) } });
+    expect(bomb.length).toBeLessThan(400_000);
+    const started = performance.now();
+    const err = await extractionError(bomb);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(err.code).toBe("unprocessable");
+    expect(err.details).toEqual({ reason: "too_large_when_decompressed", limit: MAX_PDF_INFLATED_BYTES });
+    expect(err.message).toMatch(/decompresses to more than 32 MiB/);
+  }, 30_000);
 
   it("keeps the line structure of a page", async () => {
     const { pages: out } = await extractDocument(makePdf(["primeira linha\nsegunda linha\nterceira"]), "application/pdf");

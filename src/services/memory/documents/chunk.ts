@@ -19,7 +19,10 @@ export interface Chunk {
 export interface ChunkOptions {
   /** The size a chunk aims at, overlap included. */
   targetChars?: number;
-  /** Never exceeded, except by a chunk that is one single longer word (words are never split). */
+  /**
+   * Never exceeded. A run without whitespace longer than this (minified JSON, base64, a long URL) is cut inside,
+   * at a grapheme boundary when one is near, never inside a surrogate pair (unless maxChars is 1).
+   */
   maxChars?: number;
   /** At most this much of the previous chunk's end is repeated at the start of the next one. */
   overlapChars?: number;
@@ -32,7 +35,9 @@ export const DEFAULT_CHUNK_OPTIONS = { targetChars: 800, maxChars: 1200, overlap
  * Markdown headings, then paragraphs, sentences, lines and words. Consecutive chunks of a page overlap by up to
  * `overlapChars`, starting at a sentence when one begins in that tail, else at a word; a chunk that opens a new
  * heading repeats nothing of the previous section. Every character of a non-blank page is in some chunk; blank
- * pages yield none.
+ * pages yield none. No chunk is longer than `maxChars`: a longer run without whitespace is cut inside (Postgres
+ * refuses a tsvector over 1 MB, and a chunk that size would be a useless search hit). The price is that a chunk
+ * can be blank, only where whitespace after such a cut and the next word do not fit together in `maxChars`.
  */
 export function chunkDocument(pages: readonly Page[], options: ChunkOptions = {}): Chunk[] {
   const opts = resolveOptions(options);
@@ -103,8 +108,16 @@ function splitPage(text: string, opts: Resolved): [number, number][] {
       start = core;
       end = chooseEnd(text.length, b, start, core, opts);
     }
-    // Nothing to cut at before maxChars: the text from `core` is one word longer than that, kept whole.
-    end ??= at(b, upperBound(b.positions, core)) ?? { pos: text.length, level: Level.heading };
+    // Nothing to cut at before maxChars: the text from `core` is one run longer than that, cut inside it.
+    end ??= { pos: hardCut(text, core, core + opts.maxChars), level: Level.word };
+    // After a cut inside a run the core can sit on whitespace: rather than a chunk of nothing else, go into the
+    // next run when that is a place a cut may fall (whitespace, or a run too long for one chunk).
+    if (isSpace(text, start) && !hasText(text, start, end.pos) && start + opts.maxChars < text.length) {
+      const cut = hardCut(text, start, start + opts.maxChars);
+      if (hasText(text, start, cut) && (isSpace(text, cut - 1) || isSpace(text, cut) || runExceeds(text, cut, opts.maxChars))) {
+        end = { pos: cut, level: Level.word };
+      }
+    }
     spans.push([start, end.pos]);
     previousCore = core;
     core = end.pos;
@@ -173,5 +186,48 @@ function lowerBound(sorted: number[], x: number): number {
   return lo;
 }
 
-/** First index whose value is > x. */
-const upperBound = (sorted: number[], x: number) => lowerBound(sorted, x + 1);
+/** How far before the limit a hard cut looks for a grapheme boundary; a longer cluster (Zalgo) is cut by code point. */
+const GRAPHEME_WINDOW = 64;
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * Where to cut text with no boundary in (from, limit]: the last grapheme boundary there (so "é" written as e +
+ * U+0301, 👩‍👩‍👧 or a flag stay whole), else `limit`, moved back one if it would split a surrogate pair.
+ */
+function hardCut(text: string, from: number, limit: number): number {
+  const windowStart = Math.max(from, limit - GRAPHEME_WINDOW);
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  let best = -1;
+  // One character past the limit so a cluster continuing there is seen as one; index 0 is the window's edge.
+  for (const { index } of graphemes.segment(text.slice(windowStart, limit + 1))) {
+    if (index > 0 && windowStart + index <= limit) best = windowStart + index;
+  }
+  let cut = best;
+  if (cut <= from) {
+    const splitsPair = isHighSurrogate(text.charCodeAt(limit - 1)) && isLowSurrogate(text.charCodeAt(limit));
+    cut = splitsPair && limit - 1 > from ? limit - 1 : limit;
+  }
+  // Inside a word that fits in a chunk and starts after `from` (after a page's leading whitespace, which is no
+  // boundary): end before the word instead.
+  if (!isSpace(text, cut - 1) && !isSpace(text, cut)) {
+    let wordStart = cut;
+    while (wordStart > from && !isSpace(text, wordStart - 1)) wordStart--;
+    if (wordStart > from && !runExceeds(text, cut, limit - from)) return wordStart;
+  }
+  return cut;
+}
+
+const isSpace = (text: string, i: number) => /\s/.test(text[i] ?? "");
+const hasText = (text: string, from: number, to: number) => /\S/.test(text.slice(from, to));
+
+/** Whether the run without whitespace around `at` is longer than `max` (looks at most max + 1 characters). */
+function runExceeds(text: string, at: number, max: number): boolean {
+  let start = at;
+  while (start > 0 && at - start <= max && !isSpace(text, start - 1)) start--;
+  let end = at;
+  while (end < text.length && end - start <= max && !isSpace(text, end)) end++;
+  return end - start > max;
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;

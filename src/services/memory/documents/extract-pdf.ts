@@ -1,4 +1,5 @@
 import { AppError } from "../../../lib/errors";
+import { checkPdfStreams } from "./pdf-guard";
 
 /** Beyond this a PDF is a book or a scan dump, not a contract; it would also hold the queue consumer for minutes. */
 export const MAX_PDF_PAGES = 500;
@@ -6,8 +7,12 @@ export const MAX_PDF_PAGES = 500;
 /**
  * The raw text of each page, in order. unpdf (pdf.js, ~2.4 MiB) is imported on first use so only the code path
  * that processes documents pays for loading it. Every pdf.js failure becomes an AppError naming the reason.
+ *
+ * pdf.js decodes each stream whole into memory, so the streams are measured first (`checkPdfStreams`): a file that
+ * decompresses past the budget is refused as unprocessable instead of taking the isolate down on every attempt.
  */
 export async function extractPdfPages(bytes: Uint8Array): Promise<string[]> {
+  checkPdfStreams(bytes);
   const { getDocumentProxy, extractText } = await import("unpdf");
   // pdf.js takes ownership of (detaches) the buffer it is given; the caller keeps its bytes.
   const pdf = await getDocumentProxy(bytes.slice(), { verbosity: 0 }).catch((err: unknown) => {
