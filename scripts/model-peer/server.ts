@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { embedOffline, OFFLINE_EMBEDDING_MODEL } from "../../src/integrations/embeddings/offline";
+import { readBody } from "../read-body";
 import { lexicalRelevance } from "./lexical-score";
 
 /**
@@ -214,15 +215,6 @@ function parse(raw: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8") || "{}"));
-    req.on("error", reject);
-  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

@@ -7,6 +7,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "../read-body";
 
 export type Engine = "WEBJS" | "NOWEB" | "GOWS";
 
@@ -310,15 +311,6 @@ function ulid() {
   }
   const rand = Array.from(randomBytes(16), (b) => alphabet[b % 32]).join("");
   return time + rand;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8") || "{}"));
-    req.on("error", reject);
-  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

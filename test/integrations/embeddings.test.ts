@@ -1,29 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EMBEDDING_DIMENSIONS } from "../../src/db/schema/memory";
-import { type Config, parseConfig } from "../../src/env";
 import { embedderFor } from "../../src/integrations/embeddings";
 import { embedOffline, OFFLINE_EMBEDDING_MODEL, OfflineEmbedder } from "../../src/integrations/embeddings/offline";
 import { OpenAiEmbedder } from "../../src/integrations/embeddings/openai";
 import { type AiBinding, WorkersAiEmbedder } from "../../src/integrations/embeddings/workers-ai";
 import { AppError } from "../../src/lib/errors";
-import { dot, norm, peerCalls, peerKey, peerUrl, queueFaults, uniqueModel } from "./model-peer";
+import { configWith, dot, failure, norm, peerCalls, peerKey, peerUrl, queueFaults, uniqueModel } from "./model-peer";
 
 const offline = new OfflineEmbedder();
 const one = async (text: string) => (await offline.embed([text], "document"))[0]!;
-
-/** The smallest valid configuration, plus the model settings under test. */
-const configWith = (settings: Record<string, string>): Config =>
-  parseConfig({ DATABASE_URL: "postgres://u@127.0.0.1/db", JWT_SECRET: "x".repeat(32), ...settings } as unknown as Env);
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe("offline embedder", () => {
   it("says what it is: 768-d feature hashing, not semantic", () => {

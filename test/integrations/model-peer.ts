@@ -1,4 +1,6 @@
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
+import { type Config, parseConfig } from "../../src/env";
+import { AppError } from "../../src/lib/errors";
 
 /** The model peer started by test/global-setup.ts, and its controls. */
 export const peerUrl = () => inject("modelPeerUrl");
@@ -24,3 +26,17 @@ export async function peerCalls(model: string): Promise<{ endpoint: string; inpu
 
 export const dot = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
 export const norm = (a: number[]) => Math.sqrt(dot(a, a));
+
+/** The smallest valid configuration, plus the model settings under test. */
+export const configWith = (settings: Record<string, string>): Config =>
+  parseConfig({ DATABASE_URL: "postgres://u@127.0.0.1/db", JWT_SECRET: "x".repeat(32), ...settings } as unknown as Env);
+
+/** The AppError a call rejects with (the test fails if it resolves or throws anything else). */
+export async function failure(promise: Promise<unknown>): Promise<AppError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  return err as AppError;
+}

@@ -1,12 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/env";
 import { rerankerFor } from "../../src/integrations/embeddings";
 import type { AiBinding } from "../../src/integrations/embeddings/workers-ai";
 import { HttpReranker } from "../../src/integrations/rerank/http";
 import { WorkersAiReranker } from "../../src/integrations/rerank/workers-ai";
-import { AppError } from "../../src/lib/errors";
-import { peerCalls, peerKey, peerUrl, queueFaults, uniqueModel } from "./model-peer";
+import { configWith, failure, peerCalls, peerKey, peerUrl, queueFaults, uniqueModel } from "./model-peer";
 
 const QUERY = "Qual o valor do contrato?";
 const TEXTS = [
@@ -29,15 +27,6 @@ const ranking = (scores: number[]) =>
     .map((s, i) => [s, i] as const)
     .sort((a, b) => b[0] - a[0] || a[1] - b[1])
     .map(([, i]) => i);
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe("HTTP (Cohere/Jina-compatible) reranker against the model peer", () => {
   it("scores every text in [0,1], in input order, ranked by lexical relevance", async () => {
@@ -150,9 +139,6 @@ describe("Workers AI reranker", () => {
 });
 
 describe("reranker configuration", () => {
-  const configWith = (settings: Record<string, string>) =>
-    parseConfig({ DATABASE_URL: "postgres://u@127.0.0.1/db", JWT_SECRET: "x".repeat(32), ...settings } as unknown as Env);
-
   it("has no reranker unless one is configured", () => {
     expect(rerankerFor(configWith({}), env)).toBeNull();
   });
