@@ -1,12 +1,13 @@
 /**
  * `npm run dev` — the whole local stack in one command:
  * database (PGlite in .data/, or LOCAL_POSTGRES_URL) + Neon proxy stand-ins, migrations, demo seed,
- * the local WAHA sandbox, then `wrangler dev`. Ctrl-C stops every child; a second run reuses the data.
+ * the local WAHA sandbox, the reference agent service, then `wrangler dev`. Ctrl-C stops every child; a second run reuses the data.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { CONSUMED_TOPICS } from "../src/queue/consumed-topics";
+import { llmFromEnv, type ReferenceAgentService, startAgentService } from "./agent-service/server";
 import { startLocalDatabase } from "./local-db";
 import { nodeDatabase } from "./local-db/node-driver";
 import { startLocalWorker, waitForHealth } from "./local-worker";
@@ -20,6 +21,7 @@ const pidFile = path.join(dataDir, "wrangler.pid");
 const port = Number(process.env.PORT ?? 8787);
 const inspectorPort = Number(process.env.INSPECTOR_PORT ?? port + 1442);
 const wahaPort = Number(process.env.WAHA_SANDBOX_PORT ?? port + 12);
+const agentServicePort = Number(process.env.AGENT_SERVICE_PORT ?? port + 13);
 const baseUrl = `http://127.0.0.1:${port}`;
 
 mkdirSync(dataDir, { recursive: true });
@@ -51,7 +53,8 @@ const recovered = await database.query.execute<{ id: string }>(sql`
                     where p.source = 'queue' and p.dedupe_key = outbox.topic || ':' || outbox.id::text)
   returning id`);
 await database.close();
-writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+const agent = await agentServiceFromEnv();
+writeFileSync(credentialsFile, `${JSON.stringify({ ...credentials, agentService: agent.settings }, null, 2)}\n`, { mode: 0o600 });
 
 const waha = await startWahaSandbox({ port: wahaPort, dataFile: path.join(dataDir, "waha-sandbox.json") });
 waha.configure({
@@ -73,6 +76,8 @@ const wrangler = (
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       PUBLIC_BASE_URL: baseUrl,
       BUILD_COMMIT: "local",
+      AGENT_SERVICE_URL: agent.settings.url,
+      AGENT_SERVICE_PROTOCOL: agent.settings.protocol,
       ...modelSettingsFromEnv(),
     },
     waitForHealth: false,
@@ -88,6 +93,7 @@ async function shutdown(code = 0) {
     if (wrangler.pid && wrangler.exitCode === null) process.kill(-wrangler.pid, "SIGTERM");
   } catch {}
   await waha.close();
+  await agent.service?.close();
   await db.stop();
   process.exit(code);
 }
@@ -124,6 +130,7 @@ console.log(`
   API key        ${credentials.apiKey}
   WAHA webhook   ${credentials.channel.webhookUrl}  (HMAC secret in .data/dev.json)
   WAHA sandbox   ${waha.url}
+  Agent service  ${agent.settings.url} (${agent.settings.protocol}; ${agent.settings.model})
   Postgres       ${db.postgresUrl}
   Credentials    ${path.relative(root, credentialsFile)}
   Cron           every minute via ${baseUrl}/__scheduled${lost}
@@ -145,6 +152,24 @@ function modelSettingsFromEnv(): Record<string, string> {
     "MODEL_TIMEOUT_MS",
   ];
   return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+}
+
+/**
+ * The reference agent service (scripts/agent-service), unless the developer points dev at their own, e.g. the Python
+ * ADK: `AGENT_SERVICE_URL=http://127.0.0.1:8080 AGENT_SERVICE_PROTOCOL=connect npm run dev`. Replies come from an
+ * OpenAI-compatible model when AGENT_LLM_URL and AGENT_LLM_MODEL are set (e.g. a local Ollama), else from the
+ * deterministic responder. Locally the service runs without a token (it listens on 127.0.0.1 only): with
+ * `[secrets] required` set, wrangler dev hands the Worker only those secrets — an AGENT_SERVICE_TOKEN in the
+ * environment or in `.dev.vars` never reaches it (checked with wrangler 4.156) — and a --var would show it in `ps`.
+ */
+async function agentServiceFromEnv(): Promise<{
+  settings: { url: string; protocol: string; model: string };
+  service?: ReferenceAgentService;
+}> {
+  const protocol = process.env.AGENT_SERVICE_PROTOCOL || "grpc-web";
+  if (process.env.AGENT_SERVICE_URL) return { settings: { url: process.env.AGENT_SERVICE_URL, protocol, model: "external" } };
+  const service = await startAgentService({ port: agentServicePort, llm: llmFromEnv() });
+  return { settings: { url: service.url, protocol, model: service.model }, service };
 }
 
 /** A dev stack killed with SIGKILL leaves wrangler running on the port; the next start clears it. */

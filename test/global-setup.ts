@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { startAgentService } from "../scripts/agent-service/server";
 import { startLocalDatabase } from "../scripts/local-db";
 import { startModelPeer } from "../scripts/model-peer/server";
 import { startWahaSandbox } from "../scripts/waha-sandbox/server";
@@ -20,10 +21,16 @@ export default async function setup(project: TestProject) {
   const modelPeer = await startModelPeer({ apiKey: "test-model-peer-key" });
   project.provide("modelPeerUrl", modelPeer.url);
   project.provide("modelPeerKey", modelPeer.apiKey!);
+  // The reference agent service (gRPC-Web and Connect for the Worker); tests shape executions through its
+  // /__agent-service controls. It requires a token, so clients are seen sending theirs.
+  const agentService = await startAgentService({ token: "test-agent-service-token" });
+  project.provide("agentServiceUrl", agentService.url);
+  project.provide("agentServiceToken", agentService.token!);
   console.log(`[test db] ${db.backend} at ${db.postgresUrl.replace(/:[^:@/]+@/, ":***@")}`);
   return async () => {
     await waha.close();
     await modelPeer.close();
+    await agentService.close();
     await db.stop();
   };
 }
@@ -37,5 +44,8 @@ declare module "vitest" {
     /** Base of the model peer; its APIs are under /v1 (embeddings, rerank, models). */
     modelPeerUrl: string;
     modelPeerKey: string;
+    /** Base of the reference agent service (scripts/agent-service): AgentService RPCs and /__agent-service controls. */
+    agentServiceUrl: string;
+    agentServiceToken: string;
   }
 }
