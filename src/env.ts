@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createDatabase } from "./db";
 import { checkModelSettings } from "./integrations/embeddings/config";
 import { AppError } from "./lib/errors";
+import { checkExtractionSettings, extractionSettings } from "./services/memory/extraction/config";
 import { MAX_WAHA_TIMEOUT_MS } from "./services/messages/lease";
 
 /**
@@ -50,10 +51,15 @@ const configSchema = z.object({
   RERANK_API_KEY: z.string().min(1).optional(),
   /** Upper bound of one embedding or rerank call; past it the call fails as `unavailable` (503). */
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  /** Entity and fact extraction for memory: EXTRACTION_PROVIDER rules (default) | workers-ai | openai, and its settings. */
+  ...extractionSettings,
 });
 
 /** Settings valid one by one but not together (e.g. the openai provider without its URL). */
-const checkedConfigSchema = configSchema.superRefine(checkModelSettings);
+const checkedConfigSchema = configSchema.superRefine((settings, ctx) => {
+  checkModelSettings(settings, ctx);
+  checkExtractionSettings(settings, ctx);
+});
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -1,13 +1,19 @@
 /**
- * A local model peer for laptops and tests. It speaks the OpenAI embeddings API (`POST /v1/embeddings`) and the
- * Cohere/Jina rerank API (`POST /v1/rerank`) — the protocols our `openai` embedder and `http` reranker call — backed
- * by the offline feature-hashing embedder and a lexical scorer. It answers with whatever model name it was asked
- * for, so a client cannot tell from the body; `GET /v1/models` and the `x-model-peer` header on every answer say
- * what it really is. Faults on demand (`POST /__peer/faults`) let tests see a provider fail, hang or misbehave.
+ * A local model peer for laptops and tests. It speaks the OpenAI embeddings API (`POST /v1/embeddings`), the
+ * Cohere/Jina rerank API (`POST /v1/rerank`) and OpenAI chat completions with json_schema answers
+ * (`POST /v1/chat/completions`) — the protocols our `openai` embedder, `http` reranker and `openai` extractor call —
+ * backed by the offline feature-hashing embedder, a lexical scorer and the rule-based extractor. Embeddings and
+ * rerank answer under whatever model name they were asked for, so a client cannot tell from the body; chat answers
+ * only models named `offline-rules…`, so nothing mistakes it for a language model. `GET /v1/models` and the
+ * `x-model-peer` header on every answer say what it really is. Faults on demand (`POST /__peer/faults`) let tests
+ * see a provider fail, hang or misbehave.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { embedOffline, OFFLINE_EMBEDDING_MODEL } from "../../src/integrations/embeddings/offline";
+import { toModelAnswer } from "../../src/services/memory/extraction/llm-schema";
+import { extractWithRules, RULES_EXTRACTOR_ID } from "../../src/services/memory/extraction/rules";
+import type { ExtractionInput } from "../../src/services/memory/extraction/types";
 import { readBody } from "../read-body";
 import { lexicalRelevance } from "./lexical-score";
 
@@ -17,18 +23,21 @@ import { lexicalRelevance } from "./lexical-score";
  *  - `hang`: the request is read and never answered — the client's timeout ends it;
  *  - `wrong-dimension`: embeddings of 384 dimensions instead of what was asked;
  *  - `logits`: rerank scores as raw logits (outside [0,1]), as some servers return them;
- *  - `partial`: fewer results than inputs.
+ *  - `partial`: fewer results than inputs;
+ *  - `not-json`: a chat answer whose content is prose, not JSON;
+ *  - `off-schema`: a chat answer that is JSON but not the requested schema;
+ *  - `invented`: a chat answer that adds an entity and a fact quoting words the text does not contain.
  */
-export type PeerFault = "500" | "hang" | "wrong-dimension" | "logits" | "partial";
+export type PeerFault = "500" | "hang" | "wrong-dimension" | "logits" | "partial" | "not-json" | "off-schema" | "invented";
 
 export interface PeerCall {
-  endpoint: "embeddings" | "rerank";
+  endpoint: "embeddings" | "rerank" | "chat";
   model: string;
-  /** Inputs in the request (texts to embed, documents to rerank). */
+  /** Inputs in the request (texts to embed, documents to rerank, chat messages). */
   inputs: number;
   /** `dimensions` as sent, if any. */
   dimensions?: number;
-  /** The first input as received (so tests can see the prompts a client adds). */
+  /** The first input as received (so tests can see the prompts a client adds); for chat, the last user message. */
   first?: string;
   fault?: PeerFault;
 }
@@ -45,7 +54,15 @@ export interface ModelPeer {
 }
 
 export const PEER_HEADER = "x-model-peer";
-const PEER_IDENTITY = `offline-stand-in; embeddings=${OFFLINE_EMBEDDING_MODEL}; rerank=lexical-overlap; not semantic`;
+const PEER_IDENTITY = [
+  "offline-stand-in",
+  `embeddings=${OFFLINE_EMBEDDING_MODEL}`,
+  "rerank=lexical-overlap",
+  `chat=${RULES_EXTRACTOR_ID}`,
+  "not semantic",
+].join("; ");
+/** Chat models this peer answers: it is the rule-based extractor behind a chat API, and its model names must say so. */
+export const RULES_CHAT_PREFIX = "offline-rules";
 const MAX_INPUTS = 2048;
 const DIMENSIONS = 768;
 
@@ -91,11 +108,20 @@ export async function startModelPeer(opts: { port?: number; apiKey?: string } = 
             description: "Offline stand-in: answers under any requested model name with feature-hashing vectors, not semantic",
           },
           { id: "lexical-overlap", object: "model", owned_by: "ventros-model-peer", description: "Offline stand-in reranker" },
+          {
+            id: RULES_CHAT_PREFIX,
+            object: "model",
+            owned_by: "ventros-model-peer",
+            description:
+              `Chat models named ${RULES_CHAT_PREFIX}*: json_schema answers from the rule-based extractor ` +
+              `(${RULES_EXTRACTOR_ID}), not a language model`,
+          },
         ],
       });
     }
     if (req.method === "POST" && path === "/v1/embeddings") return embeddings(req, res);
     if (req.method === "POST" && path === "/v1/rerank") return rerank(req, res);
+    if (req.method === "POST" && path === "/v1/chat/completions") return chat(req, res);
     return json(res, 404, openAiError(`model peer: no route ${req.method} ${url.pathname}`, "not_found"));
   }
 
@@ -173,6 +199,54 @@ export async function startModelPeer(opts: { port?: number; apiKey?: string } = 
     return json(res, 200, { id: `rerank-${calls.length}`, model, results: scored, meta: { billed_units: { search_units: 1 } } });
   }
 
+  /**
+   * OpenAI chat completions, for extraction only: the last user message is read as the extractor's input (the JSON
+   * `{text, known, speaker}` our client sends, or plain text) and answered with the rule-based extraction in the
+   * requested answer format.
+   */
+  async function chat(req: IncomingMessage, res: ServerResponse) {
+    const body = parse(await readBody(req)) as Record<string, unknown> | undefined;
+    const model = body?.model;
+    const messages = body?.messages;
+    if (typeof model !== "string" || !model) return json(res, 400, openAiError("'model' is required", "invalid_request_error"));
+    if (!model.startsWith(RULES_CHAT_PREFIX)) {
+      const message = `The model '${model}' does not exist: this stand-in answers chat only for ${RULES_CHAT_PREFIX}* models`;
+      return json(res, 404, openAiError(message, "invalid_request_error", "model_not_found"));
+    }
+    if (!Array.isArray(messages) || messages.length === 0) {
+      return json(res, 400, openAiError("'messages' must be a non-empty list", "invalid_request_error"));
+    }
+    const format = body?.response_format as { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
+    if (format?.type !== "json_schema" || typeof format.json_schema?.schema !== "object") {
+      return json(res, 400, openAiError("this stand-in only answers response_format json_schema", "invalid_request_error"));
+    }
+    const lastUser = [...messages].reverse().find((m) => m?.role === "user");
+    const content = textOf(lastUser?.content);
+    if (content === undefined) return json(res, 400, openAiError("no user message with text content", "invalid_request_error"));
+    const input = extractionInput(content);
+    const fault = nextFault(model);
+    calls.push({ endpoint: "chat", model, inputs: messages.length, first: input.text, fault });
+    if (fault === "hang") return;
+    if (fault === "500") return json(res, 500, openAiError("model peer: simulated failure", "server_error"));
+    const answer = toModelAnswer(extractWithRules(input));
+    if (fault === "invented") {
+      answer.entities.push({ type: "company", text: "Umbrella Corporation", name: "Umbrella Corporation" });
+      answer.facts.push({ factKey: "attribute.employer", value: "Umbrella Corporation", quote: "trabalho na Umbrella Corporation" });
+    }
+    const text =
+      fault === "not-json"
+        ? "Claro! Aqui estão as entidades que encontrei no texto."
+        : JSON.stringify(fault === "off-schema" ? { entities: "none", facts: [{ factKey: "preference.mood" }] } : answer);
+    return json(res, 200, {
+      id: `chatcmpl-${calls.length}`,
+      object: "chat.completion",
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop" }],
+      usage: { prompt_tokens: tokens([content]), completion_tokens: tokens([text]), total_tokens: tokens([content, text]) },
+    });
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, "127.0.0.1", resolve);
@@ -194,6 +268,21 @@ export async function startModelPeer(opts: { port?: number; apiKey?: string } = 
     },
   };
   return peer;
+}
+
+/** A chat message's text: a string, or the text parts of a content list. */
+function textOf(content: unknown): string | undefined {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return undefined;
+  const parts = content.filter((p) => p?.type === "text" && typeof p.text === "string").map((p) => p.text as string);
+  return parts.length ? parts.join("\n") : undefined;
+}
+
+function extractionInput(content: string): ExtractionInput {
+  const asJson = parse(content) as Partial<ExtractionInput> | undefined;
+  if (typeof asJson?.text !== "string") return { text: content };
+  const speaker = ["contact", "agent", "document"].includes(asJson.speaker as string) ? asJson.speaker : undefined;
+  return { text: asJson.text, known: Array.isArray(asJson.known) ? asJson.known : undefined, speaker };
 }
 
 function truncate(vector: number[], size: number): number[] {

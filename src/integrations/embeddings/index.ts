@@ -41,7 +41,8 @@ export function rerankerFor(config: Config, env: { AI?: unknown }): Reranker | n
   }
 }
 
-function aiBinding(env: { AI?: unknown }, setting: string): AiBinding {
+/** The AI binding, or a configuration error naming the setting that asked for it. */
+export function aiBinding(env: { AI?: unknown }, setting: string): AiBinding {
   const ai = env.AI as Partial<AiBinding> | undefined;
   if (typeof ai?.run !== "function") {
     throw new AppError("internal", `Invalid configuration — ${setting}=workers-ai needs the AI binding ([ai] in wrangler.toml)`, {

@@ -50,8 +50,17 @@ export class WorkersAiEmbedder implements Embedder {
   }
 }
 
-/** One Workers AI call, bounded, with its failures in our own words. */
-export async function runModel(ai: AiBinding, target: ModelTarget, inputs: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+/**
+ * One Workers AI call, bounded, with its failures in our own words. `localAlternative` tells a local run which setting
+ * to change when the binding cannot run here.
+ */
+export async function runModel(
+  ai: AiBinding,
+  target: ModelTarget,
+  inputs: Record<string, unknown>,
+  timeoutMs: number,
+  localAlternative = "use EMBEDDING_PROVIDER=offline or openai",
+): Promise<unknown> {
   return withDeadline(target, timeoutMs, async (signal) => {
     try {
       return await ai.run(target.model, inputs, { signal });
@@ -60,11 +69,7 @@ export async function runModel(ai: AiBinding, target: ModelTarget, inputs: Recor
       const message = String((err as { message?: unknown })?.message ?? "");
       // What `wrangler dev --local` and the test pool answer: the binding exists but has no Cloudflare account behind it.
       if (/run remotely/i.test(message)) {
-        throw modelUnavailable(
-          target,
-          "the AI binding cannot run locally (no Cloudflare account); use EMBEDDING_PROVIDER=offline or openai",
-          err,
-        );
+        throw modelUnavailable(target, `the AI binding cannot run locally (no Cloudflare account); ${localAlternative}`, err);
       }
       // Workers AI reports bad input (an unknown model, a schema violation) as errors whose text names the cause;
       // they carry no secret but may quote input, so only the kind is kept.
