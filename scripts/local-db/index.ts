@@ -67,6 +67,8 @@ async function createFreshDatabase(adminUrl: string) {
   return {
     url: url.toString(),
     async drop() {
+      // BENCH_KEEP_DATABASE keeps a seeded database for inspection (EXPLAIN by hand) after a bench run.
+      if (process.env.BENCH_KEEP_DATABASE) return console.error(`[local db] kept database ${name}`);
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});

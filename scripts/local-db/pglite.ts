@@ -1,4 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
 import { vector } from "@electric-sql/pglite-pgvector";
@@ -16,7 +17,7 @@ export interface EmbeddedPostgres {
 export async function startPglite(opts: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
   const db = await PGlite.create({
     dataDir: opts.dataDir,
-    extensions: { vector, pg_trgm, unaccent },
+    extensions: { vector, pg_trgm, unaccent, btree_gin },
   });
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: opts.port ?? 0, maxConnections: 200 });
   await server.start();

@@ -135,13 +135,21 @@ describe("schema invariants", () => {
     });
     const { rows } = await db.query.execute<{ matches: boolean; distance: number }>(sql`
       select keyword_tsv @@ to_tsquery('ventros_pt', 'preço & planos') and bm25_tsv @@ to_tsquery('ventros_pt', 'PRECO') as matches,
-             embedding <=> ${JSON.stringify(embedding)}::vector as distance
+             embedding <=> ${JSON.stringify(embedding)}::halfvec as distance
       from memory_embeddings where id = ${id}`);
     expect(rows[0]!.matches).toBe(true);
     expect(Number(rows[0]!.distance)).toBeCloseTo(0, 6);
     const { rows: idx } = await db.query.execute<{ indexdef: string }>(sql`
       select indexdef from pg_indexes where indexname = 'memory_embeddings_hnsw_idx'`);
-    expect(idx[0]!.indexdef).toMatch(/USING hnsw \(embedding vector_cosine_ops\) WITH \(m='?16'?, ef_construction='?64'?\)/);
+    expect(idx[0]!.indexdef).toMatch(/USING hnsw \(embedding halfvec_cosine_ops\) WITH \(m='?16'?, ef_construction='?64'?\)/);
+    // Migration 0016 states what drizzle cannot: the scope's extended statistics and the extension behind the
+    // project-first GIN indexes. Both are held here.
+    const { rows: stats } = await db.query.execute<{ stxkind: string }>(sql`
+      select stxkind::text from pg_statistic_ext where stxname = 'memory_embeddings_scope_stats'`);
+    expect(stats[0]?.stxkind).toContain("f");
+    const { rows: gin } = await db.query.execute<{ indexdef: string }>(sql`
+      select indexdef from pg_indexes where indexname = 'memory_embeddings_bm25_idx'`);
+    expect(gin[0]!.indexdef).toMatch(/USING gin \(project_id, bm25_tsv\)/);
     await expect(
       db.query.insert(schema.memoryEmbeddings).values({
         tenantId: a.tenant.id,

@@ -31,6 +31,20 @@ describe("shared input schemas: dates, URLs, stored JSON and cursors", () => {
     }
   });
 
+  describe('numbers in query strings are plain decimals ("" read as 0 and 0x10 as 16)', () => {
+    it("refuses empty, hexadecimal, exponent and padded limits on every list, and takes decimal ones", async () => {
+      for (const path of ["/api/v1/contacts", "/api/v1/sessions", "/api/v1/memory/search?query=contrato&"]) {
+        const sep = path.endsWith("&") ? "" : "?";
+        for (const value of ["", "0x10", "1e1", " 5", "5 ", "Infinity", "NaN", "0b11"]) {
+          const err = expectRejected(await api(`${path}${sep}limit=${encodeURIComponent(value)}`, { token }), 400, "invalid_request");
+          expect(err.details[0].path, `${path} limit=${value}`).toBe("limit");
+        }
+        expect((await api(`${path}${sep}limit=5`, { token })).status).toBe(200);
+      }
+      await expectHealthy();
+    });
+  });
+
   describe("dates are bounded to 1970–9999 (they were 500s: 22008/22009)", () => {
     const bad = ["275760-09-13", "-271821-04-20", "+275760-09-13T00:00:00Z", "0001-01-01", "1969-12-31T23:59:59Z", "garbage", "1e400"];
     it("REST createdAfter / createdBefore", async () => {

@@ -120,6 +120,17 @@ describe("checkPdfStreams: every way to hide a decompression bomb is measured", 
   });
 });
 
+describe("checkPdfStreams: encrypted files", () => {
+  it("refuses every encrypted PDF before pdf.js opens it: encrypted streams cannot be measured", () => {
+    expect(refusal(makePdf(["segredo"], { encrypted: true })).details).toEqual({ reason: "encrypted" });
+  });
+
+  it("does not mistake another key that starts with /Encrypt for encryption", () => {
+    const pdf = makePagePdf({ content: { dict: "/EncryptMetadata false", data: latin1(contentStream("sem senha")) } });
+    expect(() => checkPdfStreams(pdf)).not.toThrow();
+  });
+});
+
 describe("checkPdfStreams: documents it must let through", () => {
   it("measures a compressed PDF's content streams exactly", () => {
     const pages = ["Cláusula 1 – Do objeto", "Cláusula 2 – Do valor: R$ 12.500,00", ""];

@@ -3,6 +3,7 @@ export * from "./conversations";
 export * from "./crm";
 export * from "./enums";
 export * from "./invitations";
+export * from "./knowledge";
 export * from "./memory";
 export * from "./platform";
 export * from "./tenancy";

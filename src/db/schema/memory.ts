@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, real, text, uniqueIndex, uuid, vector } from "drizzle-orm/pg-core";
+import { bigint, halfvec, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts, tsvector, updatedAt } from "./columns";
 import { contacts } from "./crm";
 import { documentSourceEnum, documentStatusEnum, documentTypeEnum } from "./enums";
@@ -71,7 +71,9 @@ export const memoryEmbeddings = pgTable(
     bm25Tsv: tsvector("bm25_tsv").generatedAlwaysAs(sql`to_tsvector('ventros_pt'::regconfig, ${searchedText})`),
     /** Indexed tokens (stop words excluded): BM25's document length. */
     bm25Len: integer("bm25_len").generatedAlwaysAs(sql`ventros_token_count(to_tsvector('ventros_pt'::regconfig, ${searchedText}))`),
-    embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    // Half precision: half the bytes of vector(768) for the same ranking (exact recall@10 0.999 on the bench), so the
+    // exact-search index below can carry every vector of a project.
+    embedding: halfvec("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
     /** Vectors from different models are never comparable; every vector query filters on this. */
     embeddingModel: text("embedding_model").notNull(),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
@@ -79,9 +81,15 @@ export const memoryEmbeddings = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index("memory_embeddings_hnsw_idx").using("hnsw", t.embedding.op("vector_cosine_ops")).with({ m: 16, ef_construction: 64 }),
-    index("memory_embeddings_keyword_idx").using("gin", t.keywordTsv),
-    index("memory_embeddings_bm25_idx").using("gin", t.bm25Tsv),
+    // Approximate search for projects too large to scan (search/channels.ts EXACT_VECTOR_MAX_ROWS).
+    index("memory_embeddings_hnsw_idx").using("hnsw", t.embedding.op("halfvec_cosine_ops")).with({ m: 16, ef_construction: 64 }),
+    // Exact search for the others, as an index-only scan: a project's vectors read without touching the table. A
+    // filtered HNSW scan over a project holding 5 % of the rows found 0.83 of the true top 10 at 100k; this, 0.999.
+    index("memory_embeddings_exact_idx").on(t.tenantId, t.projectId, t.embeddingModel, t.id, t.embedding),
+    // project_id first (btree_gin, migration 0016): the word channels' candidates come from one index scan of the
+    // project's own postings instead of filtering every chunk of the project.
+    index("memory_embeddings_keyword_idx").using("gin", t.projectId, t.keywordTsv),
+    index("memory_embeddings_bm25_idx").using("gin", t.projectId, t.bm25Tsv),
     index("memory_embeddings_metadata_idx").using("gin", t.metadata.op("jsonb_path_ops")),
     index("memory_embeddings_scope_idx").on(t.tenantId, t.projectId, t.contentType),
     index("memory_embeddings_contact_idx").on(t.projectId, t.contactId, t.createdAt),
@@ -122,46 +130,3 @@ export const memoryProjectState = pgTable("memory_project_state", {
   embeddingModel: text("embedding_model"),
   updatedAt: updatedAt(),
 });
-
-export const memoryFacts = pgTable(
-  "memory_facts",
-  {
-    id: id(),
-    ...scope(),
-    contactId: uuid("contact_id").references(() => contacts.id, { onDelete: "cascade" }),
-    factType: text("fact_type").notNull(),
-    subject: text("subject").notNull(),
-    predicate: text("predicate").notNull(),
-    object: text("object").notNull(),
-    confidence: real("confidence").notNull().default(1),
-    sourceMessageId: uuid("source_message_id"),
-    sourceEmbeddingId: uuid("source_embedding_id"),
-    validFrom: ts("valid_from"),
-    validUntil: ts("valid_until"),
-    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [index("memory_facts_contact_idx").on(t.tenantId, t.projectId, t.contactId, t.factType)],
-);
-
-/** Knowledge graph edges between any two entities (contact, message, document, fact, topic…). */
-export const memoryGraph = pgTable(
-  "memory_graph",
-  {
-    id: id(),
-    ...scope(),
-    sourceType: text("source_type").notNull(),
-    sourceId: text("source_id").notNull(),
-    relation: text("relation").notNull(),
-    targetType: text("target_type").notNull(),
-    targetId: text("target_id").notNull(),
-    weight: real("weight").notNull().default(1),
-    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    index("memory_graph_source_idx").on(t.projectId, t.sourceType, t.sourceId),
-    index("memory_graph_target_idx").on(t.projectId, t.targetType, t.targetId),
-  ],
-);

@@ -1,6 +1,7 @@
 import { eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
+import { forgetApiKey } from "../auth/api-key-cache";
 import { Role } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { requireFound } from "../shared/crud";
@@ -36,6 +37,7 @@ export function revokeApiKey(ctx: ServiceContext, id: string) {
       .where(inScope(k, tx.principal, eq(k.id, id), isNull(k.revokedAt)))
       .returning(publicColumns);
     requireFound(row, "API key", id);
+    forgetApiKey(id);
     await tx.db.query.insert(schema.outbox).values(tx.outbox.event("api_key.revoked", { apiKeyId: id }));
     return row!;
   });

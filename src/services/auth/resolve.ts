@@ -3,6 +3,7 @@ import { type Database, schema } from "../../db";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { API_KEY_PREFIX } from "../api-keys/create";
+import { type CachedApiKey, cacheApiKey, cachedApiKey } from "./api-key-cache";
 import type { Principal } from "./principal";
 import { verifyAccessToken } from "./tokens";
 
@@ -22,6 +23,25 @@ export async function resolvePrincipal(db: Database, jwtSecret: string, authoriz
   if (!token.startsWith(API_KEY_PREFIX)) return { principal: await verifyAccessToken(jwtSecret, token) };
 
   const now = new Date();
+  const hash = await sha256Hex(token);
+  const key = cachedApiKey(hash, now.getTime()) ?? (await lookUpApiKey(db, hash, now));
+  if (!key) throw new AppError("unauthorized", "Invalid, revoked or expired API key");
+  // Last use is recorded at most once a minute: a write per request would double the cost of every API call.
+  const stale = !key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS;
+  cacheApiKey(hash, stale ? { ...key, lastUsedAt: now } : key, now.getTime());
+  return {
+    principal: {
+      tenantId: key.tenantId,
+      projectId: key.projectId,
+      role: key.role,
+      actor: { type: "api_key", id: key.id },
+      ...(key.expiresAt ? { expiresAt: key.expiresAt.getTime() } : {}),
+    },
+    background: stale ? db.query.update(schema.apiKeys).set({ lastUsedAt: now }).where(eq(schema.apiKeys.id, key.id)) : undefined,
+  };
+}
+
+async function lookUpApiKey(db: Database, hash: string, now: Date): Promise<CachedApiKey | undefined> {
   const [key] = await db.query
     .select({
       id: schema.apiKeys.id,
@@ -34,22 +54,10 @@ export async function resolvePrincipal(db: Database, jwtSecret: string, authoriz
     .from(schema.apiKeys)
     .where(
       and(
-        eq(schema.apiKeys.keyHash, await sha256Hex(token)),
+        eq(schema.apiKeys.keyHash, hash),
         isNull(schema.apiKeys.revokedAt),
         or(isNull(schema.apiKeys.expiresAt), gt(schema.apiKeys.expiresAt, now)),
       ),
     );
-  if (!key) throw new AppError("unauthorized", "Invalid, revoked or expired API key");
-  // Last use is recorded at most once a minute: a write per request would double the cost of every API call.
-  const stale = !key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS;
-  return {
-    principal: {
-      tenantId: key.tenantId,
-      projectId: key.projectId,
-      role: key.role,
-      actor: { type: "api_key", id: key.id },
-      ...(key.expiresAt ? { expiresAt: key.expiresAt.getTime() } : {}),
-    },
-    background: stale ? db.query.update(schema.apiKeys).set({ lastUsedAt: now }).where(eq(schema.apiKeys.id, key.id)) : undefined,
-  };
+  return key;
 }

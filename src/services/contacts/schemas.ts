@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { identifierKindEnum } from "../../db/schema/enums";
-import { dateInput, httpUrl, jsonObject } from "../shared/schemas";
+import { dateInput, httpUrl, jsonObject, numberInput } from "../shared/schemas";
 
 export const IdentifierInput = z.object({
   kind: z.enum(identifierKindEnum.enumValues),
@@ -44,7 +44,7 @@ export const ContactListQuery = z.object({
   createdBefore: dateInput().optional(),
   sort: z.enum(["createdAt", "updatedAt", "name", "lastInteractionAt"]).default("createdAt"),
   order: z.enum(["asc", "desc"]).default("desc"),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: numberInput(z.number().int().min(1).max(100)).default(25),
   cursor: z.string().max(500).optional(),
 });
 export type ContactListQuery = z.infer<typeof ContactListQuery>;

@@ -5,11 +5,12 @@ import { keyset, toPage } from "../../lib/pagination";
 import type { OutboxMessage } from "../../outbox/events";
 import type { ServiceContext } from "../context";
 import { findScoped } from "../shared/crud";
+import { numberInput } from "../shared/schemas";
 import { inScope } from "../shared/scope";
 
 export const DeadLetterQuery = z.object({
   pending: z.enum(["true", "false"]).optional().describe("true: only letters not replayed since they arrived"),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: numberInput(z.number().int().min(1).max(100)).default(50),
   cursor: z.string().max(500).optional(),
 });
 

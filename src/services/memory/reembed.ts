@@ -21,7 +21,7 @@ export async function reembedProject(ctx: ServiceContext, batchSize: number) {
     .limit(batchSize);
   const vectors = rows.length ? await embedder.embed(rows.map(embeddingInput), "document") : [];
   const values = sql.join(
-    rows.map((r, i) => sql`(${r.id}::uuid, ${`[${vectors[i]!.join(",")}]`}::vector)`),
+    rows.map((r, i) => sql`(${r.id}::uuid, ${`[${vectors[i]!.join(",")}]`}::halfvec)`),
     sql`, `,
   );
   const { tenantId, projectId } = ctx.principal;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { documentSourceEnum, documentStatusEnum, documentTypeEnum } from "../../db/schema/enums";
 import { PageQuery } from "../shared/crud";
 import { nothing, nullableTimestamp, page, timestamp } from "../shared/output";
-import { flagInput, listInput } from "../shared/schemas";
+import { flagInput, listInput, numberInput } from "../shared/schemas";
 import { defineVerb } from "../verbs/define";
 import { deleteDocument, getDocument, getDocumentContent, listDocuments, uploadDocument } from "./documents/service";
 import { reembedProject } from "./reembed";
@@ -100,7 +100,7 @@ const hitOut = (h: SearchHit) => ({
 
 const SearchInput = z.object({
   query,
-  limit: z.coerce.number().int().min(1).max(100).default(10),
+  limit: numberInput(z.number().int().min(1).max(100)).default(10),
   contactId: contactId.optional(),
   sessionId: z.uuid().optional().describe("Only this session's items"),
   documentId: z.uuid().optional().describe("Only this document's chunks"),
@@ -111,11 +111,11 @@ const SearchInput = z.object({
   channels: listInput(z.enum(CHANNELS), CHANNELS.length)
     .optional()
     .describe("Retrieval channels to fuse (comma-separated in a query string); vector, keyword and bm25 by default"),
-  vectorWeight: z.coerce.number().min(0).max(10).optional(),
-  keywordWeight: z.coerce.number().min(0).max(10).optional(),
-  bm25Weight: z.coerce.number().min(0).max(10).optional(),
-  recentWeight: z.coerce.number().min(0).max(10).optional(),
-  rrfK: z.coerce.number().min(1).max(1000).optional().describe("Reciprocal Rank Fusion's k (60 by default)"),
+  vectorWeight: numberInput(z.number().min(0).max(10)).optional(),
+  keywordWeight: numberInput(z.number().min(0).max(10)).optional(),
+  bm25Weight: numberInput(z.number().min(0).max(10)).optional(),
+  recentWeight: numberInput(z.number().min(0).max(10)).optional(),
+  rrfK: numberInput(z.number().min(1).max(1000)).optional().describe("Reciprocal Rank Fusion's k (60 by default)"),
   rerank: flagInput().optional().describe("Rerank the fused candidates when a reranker is configured (default true)"),
 });
 type SearchArgs = z.infer<typeof SearchInput>;
@@ -305,7 +305,7 @@ export const reembedMemoryVerb = defineVerb({
   name: "memory.reembed",
   summary: "Re-embed a batch of the project's memory with the configured model (repeat until nothing remains)",
   permission: "ops:manage",
-  input: z.object({ batchSize: z.coerce.number().int().min(1).max(500).default(100) }),
+  input: z.object({ batchSize: numberInput(z.number().int().min(1).max(500)).default(100) }),
   output: z.object({ model: z.string(), updated: z.number(), remaining: z.number(), done: z.boolean() }).meta({ id: "MemoryReembed" }),
   emits: ["memory.reembedded"],
   run: (ctx, { batchSize }) => reembedProject(ctx, batchSize),

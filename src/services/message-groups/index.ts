@@ -5,14 +5,15 @@ import { AppError } from "../../lib/errors";
 import type { ServiceContext } from "../context";
 import { projectSettings } from "../projects/settings";
 import { findScoped } from "../shared/crud";
+import { numberInput } from "../shared/schemas";
 
 export const MessageGroupsInput = z.object({
   sessionId: z.uuid(),
-  windowSeconds: z.coerce.number().int().min(5).max(3600).optional(),
+  windowSeconds: numberInput(z.number().int().min(5).max(3600)).optional(),
 });
 export const MessageGroupInput = z.object({
   groupId: z.uuid().describe("The id of the group's first message, as returned by list_message_groups"),
-  windowSeconds: z.coerce.number().int().min(5).max(3600).optional(),
+  windowSeconds: numberInput(z.number().int().min(5).max(3600)).optional(),
 });
 
 interface GroupedMessage {

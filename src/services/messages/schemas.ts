@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { contentTypeEnum } from "../../db/schema/enums";
-import { httpUrl } from "../shared/schemas";
+import { httpUrl, numberInput } from "../shared/schemas";
 import type { RuleFailure } from "../verbs/define";
 
 export const MessageListQuery = z.object({
   sessionId: z.uuid().optional(),
   contactId: z.uuid().optional(),
   order: z.enum(["asc", "desc"]).default("desc"),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: numberInput(z.number().int().min(1).max(200)).default(50),
   cursor: z.string().max(500).optional(),
 });
 export type MessageListQuery = z.infer<typeof MessageListQuery>;

@@ -7,6 +7,7 @@ import { keyset, toPage } from "../../lib/pagination";
 import { assertCanWorkContact, loadContact } from "../contacts/access";
 import type { ServiceContext } from "../context";
 import { findScoped } from "../shared/crud";
+import { numberInput } from "../shared/schemas";
 import { actorValues, inScope, scopeValues } from "../shared/scope";
 
 export const SessionListQuery = z.object({
@@ -14,7 +15,7 @@ export const SessionListQuery = z.object({
   channelId: z.uuid().optional(),
   agentId: z.uuid().optional(),
   status: z.enum(sessionStatusEnum.enumValues).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: numberInput(z.number().int().min(1).max(100)).default(25),
   cursor: z.string().max(500).optional(),
 });
 export const CloseSessionInput = z.object({ reason: z.string().max(500).optional() });

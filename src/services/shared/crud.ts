@@ -8,12 +8,13 @@ import { keyset, toPage } from "../../lib/pagination";
 import type { Topic } from "../../outbox/events";
 import type { OutboxRow } from "../../outbox/writer";
 import type { ServiceContext } from "../context";
+import { numberInput } from "../shared/schemas";
 import { inScope, type ScopedTable } from "./scope";
 
 type Table = PgTable & ScopedTable & { id: PgColumn };
 
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: numberInput(z.number().int().min(1).max(100)).default(50),
   cursor: z.string().max(500).optional(),
 });
 export type PageQuery = z.infer<typeof PageQuery>;

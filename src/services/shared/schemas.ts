@@ -69,3 +69,13 @@ export const listInput = <T extends z.ZodType>(item: T, max = 20) =>
 
 /** A yes/no given as JSON (`true`) or as query-string text (`"true"`); anything else is refused, never coerced. */
 export const flagInput = () => z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+
+const DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
+
+/**
+ * A number sent as JSON or as query-string text in plain decimal notation. `numberInput(z.number())` reads "" as 0,
+ * "0x10" as 16 and "1e3" as 1000; here any text that is not a plain decimal stays text, and the number schema
+ * refuses it with a 400.
+ */
+export const numberInput = <T extends z.ZodNumber>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && DECIMAL.test(v) ? Number(v) : v), schema);

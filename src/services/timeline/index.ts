@@ -4,11 +4,12 @@ import { schema } from "../../db";
 import { CursorValue, keyset, toPage } from "../../lib/pagination";
 import { loadContact } from "../contacts/access";
 import type { ServiceContext } from "../context";
+import { numberInput } from "../shared/schemas";
 import { inScope } from "../shared/scope";
 
 export const TimelineQuery = z.object({
   type: z.string().max(60).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: numberInput(z.number().int().min(1).max(100)).default(50),
   cursor: z.string().max(500).optional(),
 });
 

@@ -63,6 +63,7 @@ export interface PdfStreamReport {
  * measuring them would mean following pdf.js's cross-reference resolution too.
  */
 export function checkPdfStreams(bytes: Uint8Array, limit = MAX_PDF_INFLATED_BYTES): PdfStreamReport {
+  if (hasEncryptEntry(bytes)) throw encrypted();
   const scan = new Scan(bytes, limit);
   try {
     return scan.run();
@@ -467,6 +468,32 @@ function tooLarge(limit: number): AppError {
 function unsupported(): AppError {
   return new AppError("unprocessable", "The PDF uses a compression setup that cannot be checked safely", {
     reason: "unsupported_compression",
+  });
+}
+
+/**
+ * Encrypted streams cannot be measured without decrypting them, and pdf.js decrypts files protected only by an owner
+ * password (empty user password) without asking: a bomb would pass unmeasured. So every encrypted PDF is refused,
+ * including those that open without a password. `/Encrypt` lives in the trailer or the cross-reference stream's
+ * dictionary, neither of which can be compressed; a match anywhere else only refuses a file, never admits one.
+ */
+function hasEncryptEntry(bytes: Uint8Array): boolean {
+  const name = [0x2f, 0x45, 0x6e, 0x63, 0x72, 0x79, 0x70, 0x74]; // "/Encrypt"
+  outer: for (let i = bytes.indexOf(0x2f); i >= 0 && i + name.length < bytes.length; i = bytes.indexOf(0x2f, i + 1)) {
+    for (let j = 1; j < name.length; j++) if (bytes[i + j] !== name[j]) continue outer;
+    // "/EncryptMetadata" is another key; "/Encrypt" must end at a delimiter or whitespace.
+    const next = bytes[i + name.length]!;
+    if (!isRegularPdfChar(next)) return true;
+  }
+  return false;
+}
+
+/** PDF's regular characters: anything but whitespace and the delimiters ()<>[]{}/%. */
+const isRegularPdfChar = (c: number) => !(c <= 0x20 || c === 0x7f || "()<>[]{}/%".includes(String.fromCharCode(c)));
+
+function encrypted(): AppError {
+  return new AppError("unprocessable", "The PDF is encrypted; upload a copy without protection (for example, print it to a new PDF)", {
+    reason: "encrypted",
   });
 }
 

@@ -18,5 +18,11 @@ export const BM25_RARE_TERM_SHARE = 0.1;
 /** The design's rerank stage: top_k candidates go to the cross-encoder; below the threshold a result is dropped. */
 export const RERANK_TOP_K = 100;
 export const RERANK_THRESHOLD = 0.3;
+/**
+ * Projects with at most this many chunks are searched exactly (an index-only scan of every vector, ≈ 1 ms per
+ * thousand chunks on the bench machine); larger ones through HNSW. Exact search cannot lose a result to the
+ * filter, which is how a small project among many loses recall in a shared HNSW graph.
+ */
+export const EXACT_VECTOR_MAX_ROWS = 20_000;
 /** HNSW candidate list for filtered searches (pgvector's default is 40). */
 export const HNSW_EF_SEARCH = 100;

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { BM25_B, BM25_K1, BM25_RARE_TERM_SHARE, type Channel } from "./channels";
+import { BM25_B, BM25_K1, BM25_RARE_TERM_SHARE, type Channel, EXACT_VECTOR_MAX_ROWS } from "./channels";
 import type { ParsedQuery } from "./query";
 
 export interface SearchFilters {
@@ -109,19 +109,56 @@ export function searchStatement(p: SearchPlan): SQL {
   const want = new Set(p.channels);
 
   if (want.has("vector") && p.vector) {
+    // Two plans, one runs: the gate is a scalar subquery evaluated once (a one-time filter), so the other branch is
+    // never executed. Exact search for projects up to EXACT_VECTOR_MAX_ROWS chunks (index-only scan of
+    // memory_embeddings_exact_idx), HNSW with iterative scans beyond.
     const v = `[${p.vector.join(",")}]`;
+    const small = sql`(select coalesce((select bm25_docs from memory_project_state
+        where project_id = ${p.projectId}::uuid and tenant_id = ${p.tenantId}::uuid), 0) <= ${EXACT_VECTOR_MAX_ROWS}::int)`;
     ctes.push(sql`vec as (
       select id, row_number() over (order by d, id) as rank, 1 - d as score from (
-        select e.id, e.embedding <=> ${v}::vector as d from memory_embeddings e
-        where ${bound} and e.embedding_model = ${p.model}
-        order by e.embedding <=> ${v}::vector limit ${n}::int) s)`);
+        (select e.id, e.embedding <=> ${v}::halfvec as d from memory_embeddings e
+         where ${bound} and e.embedding_model = ${p.model} and ${small}
+         order by d, e.id limit ${n}::int)
+        union all
+        (select e.id, e.embedding <=> ${v}::halfvec as d from memory_embeddings e
+         where ${bound} and e.embedding_model = ${p.model} and not ${small}
+         order by e.embedding <=> ${v}::halfvec limit ${n}::int)) s)`);
     ranked.push({ channel: "vector", cte: "vec" });
   }
-  const keywordQuery = tsquery(p.query, ["ventros_pt", "ventros_en"]);
-  if (want.has("keyword") && keywordQuery) {
+  const words = [...p.query.terms, ...p.query.phrases].join(" ");
+  const keywordQuery = want.has("keyword") ? tsquery(p.query, ["ventros_pt", "ventros_en"]) : null;
+  const bm25Query = want.has("bm25") ? tsquery(p.query, ["ventros_pt"]) : null;
+  if (keywordQuery || bm25Query) {
+    // The question's stemmed terms with the corpus statistics the triggers keep (BM25's idf and mean length). A word
+    // that is a stop word in either language is left out ("the", "on" are not Portuguese stop words, "o", "que" not
+    // English ones). The question's rarest terms choose which chunks the word channels consider: as many terms, rarest
+    // first, as hold at most BM25_RARE_TERM_SHARE of the project's chunks between them (at least the rarest one).
+    // "valor" and "contrato" alone would make nearly every chunk a candidate, and a chunk without the rare terms
+    // rarely wins against one with them (their idf is the highest). Every term still counts in the ranking.
+    const content = [...new Set([...p.query.terms, ...p.query.phrases.flatMap((ph) => ph.split(" "))])];
+    ctes.push(sql`bq as (
+      select t.term, t.df, ln(1 + (st.bm25_docs - t.df + 0.5) / (t.df + 0.5)) as idf,
+             st.bm25_total_len::float8 / greatest(st.bm25_docs, 1) as avglen,
+             greatest(st.bm25_docs * ${BM25_RARE_TERM_SHARE}::float8, 1) as budget
+      from (select distinct lexeme as term
+            from unnest(string_to_array(${content.join(" ")}, ' ')) w, unnest(to_tsvector('ventros_pt'::regconfig, w))
+            where numnode(to_tsquery('ventros_en'::regconfig, w)) > 0) qt
+      join memory_bm25_terms t on t.project_id = ${p.projectId}::uuid and t.tenant_id = ${p.tenantId}::uuid and t.term = qt.term
+      join memory_project_state st on st.project_id = ${p.projectId}::uuid and st.tenant_id = ${p.tenantId}::uuid),
+    rare as (
+      select string_agg(quote_literal(term), ' | ')::tsquery as q from (
+        select term, df, budget, sum(df) over (order by df, term) as running from bq) r
+      where running <= greatest(budget, (select min(df) from bq)))`);
+  }
+  // When no term of the question is in the project's statistics, the candidates are the chunks with any of its
+  // words (there are none, or the words are all stop words). A scalar subquery is evaluated once, so the GIN index on (project_id, bm25_tsv)
+  // takes it as an index condition.
+  const anyTerm = tsquery(p.query, ["ventros_pt"]);
+  const candidates = sql`e.bm25_tsv @@ coalesce((select q from rare), ${anyTerm})`;
+  if (keywordQuery) {
     // Ranked by how many of the question's words a chunk has (coordination), then by cover density: with "any word
     // may match", ts_rank_cd alone lets one frequent word outrank a chunk that has them all.
-    const words = [...p.query.terms, ...p.query.phrases].join(" ");
     ctes.push(sql`kw as (
       select id, row_number() over (order by matched desc, r desc, id) as rank, matched + r as score from (
         select e.id, ts_rank_cd(e.keyword_tsv, kq.q) as r,
@@ -130,41 +167,26 @@ export function searchStatement(p: SearchPlan): SQL {
              (select ${keywordQuery} as q,
                      tsvector_to_array(to_tsvector('ventros_pt'::regconfig, ${words}) || to_tsvector('ventros_en'::regconfig, ${words}))
                        as lexemes) kq
-        where ${scope} and e.keyword_tsv @@ kq.q
+        where ${scope} and ${candidates} and e.keyword_tsv @@ kq.q
         order by matched desc, r desc, e.id limit ${n}::int) s)`);
     ranked.push({ channel: "keyword", cte: "kw" });
   }
-  const bm25Query = tsquery(p.query, ["ventros_pt"]);
-  if (want.has("bm25") && bm25Query) {
-    // Okapi BM25 over the stemmed, accent-folded terms, with the corpus statistics the triggers keep: idf from the
-    // term's document frequency, tf from the chunk's positions, length normalised by the project's mean length.
-    // ts_filter(setweight(…)) keeps only the query's lexemes before unnesting a chunk's vector. When the question has
-    // uncommon terms (in at most BM25_RARE_TERM_SHARE of the project's chunks), only chunks with one of them are
-    // scored: "valor" and "contrato" alone would make every chunk a candidate (measured at 100k: 2 331 → 539
-    // candidates, p95 66 → 23 ms, the same top 10). Every query term still counts in the score.
-    const words = [...p.query.terms, ...p.query.phrases].join(" ");
-    ctes.push(sql`bq as (
-      select t.term, ln(1 + (st.bm25_docs - t.df + 0.5) / (t.df + 0.5)) as idf,
-             st.bm25_total_len::float8 / greatest(st.bm25_docs, 1) as avglen,
-             t.df <= greatest(st.bm25_docs * ${BM25_RARE_TERM_SHARE}::float8, 1) as rare
-      from (select distinct lexeme as term from unnest(to_tsvector('ventros_pt'::regconfig, ${words}))) qt
-      join memory_bm25_terms t on t.project_id = ${p.projectId}::uuid and t.tenant_id = ${p.tenantId}::uuid and t.term = qt.term
-      join memory_project_state st on st.project_id = ${p.projectId}::uuid and st.tenant_id = ${p.tenantId}::uuid),
-    bm as (
+  if (bm25Query) {
+    // Okapi BM25 over the stemmed, accent-folded terms: idf from the term's document frequency, tf from the chunk's
+    // positions, length normalised by the project's mean length. ts_filter(setweight(…)) keeps only the query's
+    // lexemes before unnesting a chunk's vector.
+    ctes.push(sql`bm as (
       select id, row_number() over (order by s desc, id) as rank, s as score from (
         select e.id, sum(bq.idf * (u.tf * (${BM25_K1}::float8 + 1))
                          / (u.tf + ${BM25_K1}::float8 * (1 - ${BM25_B}::float8 + ${BM25_B}::float8 * e.bm25_len / greatest(bq.avglen, 1))))
                as s
         from memory_embeddings e
-        cross join (
-          select ${bm25Query} as q, (select array_agg(term) from bq) as terms,
-                 (select string_agg(quote_literal(term), ' | ')::tsquery from bq where rare) as rare
-        ) bmq
+        cross join (select ${bm25Query} as q, (select array_agg(term) from bq) as terms) bmq
         cross join lateral (
           select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(ts_filter(setweight(e.bm25_tsv, 'A', bmq.terms), '{a}'))
         ) u
         join bq on bq.term = u.lexeme
-        where ${scope} and e.bm25_tsv @@ bmq.q and (bmq.rare is null or e.bm25_tsv @@ bmq.rare)
+        where ${scope} and ${candidates} and e.bm25_tsv @@ bmq.q
         group by e.id order by s desc, e.id limit ${n}::int) x)`);
     ranked.push({ channel: "bm25", cte: "bm" });
   }
