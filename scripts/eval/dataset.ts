@@ -95,6 +95,8 @@ export function generateDataset(seed = DEFAULT_SEED): Dataset {
   addQuoted(qb, rng, asks);
   addExclusions(qb, rng, docs);
   qb.fillQuotas();
+  // After the quotas and without the generator: the questions above, and the upload order below, stay as they were.
+  addGraph(qb, docs);
 
   // Upload order decides the `recent` channel; shuffled so that recency says nothing about type or client.
   const ordered = rng.shuffle(docs);
@@ -173,6 +175,37 @@ function addExclusions(qb: QueryBuilder, rng: Rng, docs: SynthDoc[]) {
     ["manual:x200:en"],
     ["manual:x300:pt", "manual:x300:en"],
   );
+}
+
+/**
+ * Questions only the knowledge graph answers well: a client's CNPJ typed as bare digits. The documents print it
+ * formatted ("12.345.678/0001-90"), which full text splits into other tokens; the graph keys it by its digits
+ * (cnpj:…) whichever way it is written. Every document that prints it is relevant; the contract (else the first one)
+ * most. Clients are taken in their fixed order, never by the generator.
+ */
+function addGraph(qb: QueryBuilder, docs: SynthDoc[]) {
+  const GRAPH_QUESTIONS = 6;
+  let added = 0;
+  for (const cl of CLIENTS) {
+    if (added === GRAPH_QUESTIONS) break;
+    const printed = docs.filter((d) => d.client === cl.key && /CNPJ/.test(d.text));
+    const formatted = printed
+      .flatMap((d) => d.text.match(/\d{2}\.\d{3}\.\d{3}\/\d{4}-\d{2}/g) ?? [])
+      .find((c) => !c.startsWith(cnpj(VENDOR.cnpjBase).slice(0, 10)));
+    if (!formatted) continue;
+    const holding = docs.filter((d) => d.text.includes(formatted)).map((d) => d.key);
+    const target = holding.find((k) => k.startsWith("contract:")) ?? holding[0]!;
+    const digits = formatted.replace(/\D/g, "");
+    const text = cl.language === "en" ? `which documents mention CNPJ ${digits}?` : `quais documentos citam o CNPJ ${digits}?`;
+    qb.add(
+      "graph-cnpj",
+      cl.language,
+      text,
+      target,
+      holding.filter((k) => k !== target),
+    );
+    added++;
+  }
 }
 
 export function serializeDataset(d: Dataset): DatasetFiles {

@@ -11,7 +11,7 @@ export interface Configuration {
 const TEXTUAL = CHANNELS.filter((c) => c !== "recent");
 
 /**
- * Besides the four channels fused, the fusion without `recent` (the API's default channel set): recency says nothing
+ * Besides the five channels fused, the fusion without `recent` (the API's default channel set): recency says nothing
  * about relevance in a corpus uploaded at once, and this row shows what it costs the fusion.
  */
 export const CONFIGURATIONS: readonly Configuration[] = [

@@ -36,7 +36,7 @@ describe("synthetic retrieval dataset", () => {
     expect(corpus.length).toBeGreaterThanOrEqual(150);
     expect(corpus.length).toBeLessThanOrEqual(300);
     expect(queries.length).toBeGreaterThanOrEqual(60);
-    expect(queries.length).toBeLessThanOrEqual(100);
+    expect(queries.length).toBeLessThanOrEqual(120);
     const types = new Set(corpus.map((d) => d.metadata?.document_type));
     expect([...types].sort()).toEqual(["contract", "invoice", "manual", "policy", "proposal"]);
     const pt = corpus.filter((d) => d.metadata?.language === "pt").length;

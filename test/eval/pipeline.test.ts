@@ -135,12 +135,13 @@ describe("retrieval evaluation against the API shapes", () => {
       "vector",
       "keyword",
       "bm25",
+      "graph",
       "recent",
-      "fusion (vector+keyword+bm25+recent)",
-      "fusion (vector+keyword+bm25)",
+      "fusion (vector+keyword+bm25+graph+recent)",
+      "fusion (vector+keyword+bm25+graph)",
       "fusion + rerank",
     ]);
-    for (const row of rows.slice(0, 6)) {
+    for (const row of rows.slice(0, 7)) {
       expect(row.summary?.queries).toBe(3);
       expect(row.summary?.mrr).toBe(1);
       // q3's related contract (grade 1) shares no word with the question: missed, as the fake API ranks.
@@ -160,10 +161,11 @@ describe("retrieval evaluation against the API shapes", () => {
         "vector false 100 document",
         "keyword false 100 document",
         "bm25 false 100 document",
+        "graph false 100 document",
         "recent false 100 document",
-        "vector,keyword,bm25,recent false 100 document",
-        "vector,keyword,bm25 false 100 document",
-        "vector,keyword,bm25,recent true 100 document",
+        "vector,keyword,bm25,graph,recent false 100 document",
+        "vector,keyword,bm25,graph false 100 document",
+        "vector,keyword,bm25,graph,recent true 100 document",
       ]),
     );
     // The rerank probe is one query, not the whole set.

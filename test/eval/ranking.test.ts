@@ -40,21 +40,22 @@ describe("rankDocuments", () => {
 });
 
 describe("configurations", () => {
-  it("are each channel alone, the fusion of all four (and without recency), and the fusion reranked", () => {
+  it("are each channel alone, the fusion of all five (and without recency), and the fusion reranked", () => {
     expect(CONFIGURATIONS.map((c) => [c.name, c.channels.join(","), c.rerank])).toEqual([
       ["vector", "vector", false],
       ["keyword", "keyword", false],
       ["bm25", "bm25", false],
+      ["graph", "graph", false],
       ["recent", "recent", false],
-      ["fusion (vector+keyword+bm25+recent)", "vector,keyword,bm25,recent", false],
-      ["fusion (vector+keyword+bm25)", "vector,keyword,bm25", false],
-      ["fusion + rerank", "vector,keyword,bm25,recent", true],
+      ["fusion (vector+keyword+bm25+graph+recent)", "vector,keyword,bm25,graph,recent", false],
+      ["fusion (vector+keyword+bm25+graph)", "vector,keyword,bm25,graph", false],
+      ["fusion + rerank", "vector,keyword,bm25,graph,recent", true],
     ]);
   });
 
   it("become the search query string", () => {
-    expect(searchParams(CONFIGURATIONS[4]!, "qual o valor?").toString()).toBe(
-      "query=qual+o+valor%3F&limit=100&contentTypes=document&channels=vector%2Ckeyword%2Cbm25%2Crecent&rerank=false",
+    expect(searchParams(CONFIGURATIONS[5]!, "qual o valor?").toString()).toBe(
+      "query=qual+o+valor%3F&limit=100&contentTypes=document&channels=vector%2Ckeyword%2Cbm25%2Cgraph%2Crecent&rerank=false",
     );
   });
 });

@@ -110,18 +110,19 @@ const SearchInput = z.object({
     .describe("Kinds of memory to search (comma-separated in a query string); all by default"),
   channels: listInput(z.enum(CHANNELS), CHANNELS.length)
     .optional()
-    .describe("Retrieval channels to fuse (comma-separated in a query string); vector, keyword and bm25 by default"),
+    .describe("Retrieval channels to fuse (comma-separated in a query string); vector, keyword, bm25 and graph by default"),
   vectorWeight: numberInput(z.number().min(0).max(10)).optional(),
   keywordWeight: numberInput(z.number().min(0).max(10)).optional(),
   bm25Weight: numberInput(z.number().min(0).max(10)).optional(),
+  graphWeight: numberInput(z.number().min(0).max(10)).optional(),
   recentWeight: numberInput(z.number().min(0).max(10)).optional(),
   rrfK: numberInput(z.number().min(1).max(1000)).optional().describe("Reciprocal Rank Fusion's k (60 by default)"),
   rerank: flagInput().optional().describe("Rerank the fused candidates when a reranker is configured (default true)"),
 });
 type SearchArgs = z.infer<typeof SearchInput>;
-const toSearch = ({ vectorWeight, keywordWeight, bm25Weight, recentWeight, ...rest }: SearchArgs) => ({
+const toSearch = ({ vectorWeight, keywordWeight, bm25Weight, graphWeight, recentWeight, ...rest }: SearchArgs) => ({
   ...rest,
-  weights: { vector: vectorWeight, keyword: keywordWeight, bm25: bm25Weight, recent: recentWeight },
+  weights: { vector: vectorWeight, keyword: keywordWeight, bm25: bm25Weight, graph: graphWeight, recent: recentWeight },
 });
 
 export const uploadDocumentVerb = defineVerb({
@@ -262,9 +263,27 @@ export const searchDocumentsVerb = defineVerb({
   },
 });
 
+const Fact = z
+  .object({
+    id: z.string(),
+    contactId: z.string(),
+    factType: z.string().describe("preference, constraint, attribute or event"),
+    factKey: z.string().describe("Normalised key, e.g. preference.payment.method"),
+    factValue: z.string().nullable(),
+    factText: z.string(),
+    confidence: z.number(),
+    sourceCount: z.number(),
+    lastObservedAt: z.date(),
+    validFrom: z.date(),
+    match: z.number().describe("How well the fact's words match the question (0: not at all)"),
+  })
+  .meta({ id: "MemoryFact" });
+
 export const searchAllMemoryVerb = defineVerb({
   name: "memory.search_all",
-  summary: "Search facts and embedded memory (documents, messages) about a question, optionally for one contact",
+  summary:
+    "Search what the memory knows about a question: the current facts (the contact's when contact_id is given; matching ones first, " +
+    "then by confidence and recency) and the embedded memory (documents, messages)",
   permission: "crm:read",
   input: z.object({
     query,
@@ -276,29 +295,25 @@ export const searchAllMemoryVerb = defineVerb({
   }),
   output: z
     .object({
-      facts: z.array(z.looseObject({ id: z.string() })).describe("Extracted facts: always empty until the facts service lands"),
+      facts: z.array(Fact),
       embeddings: z.object({ results: z.array(Hit), total: z.number(), reranked: z.boolean(), models: Models }),
       query: z.string(),
     })
     .meta({ id: "MemorySearchAll" }),
   emits: [],
   run: async (ctx, { memoryTypes, ...input }) => {
-    const kinds = (memoryTypes?.length ? memoryTypes : ["fact", "document", "message"]).filter((t) => t !== "fact");
-    if (!kinds.length)
-      return { facts: [], embeddings: { results: [], total: 0, reranked: false, models: emptyModels(ctx) }, query: input.query };
-    const r = await searchMemory(ctx, { ...input, contentTypes: kinds });
+    const types = memoryTypes?.length ? memoryTypes : ["fact", "document", "message"];
+    const r = await searchMemory(ctx, {
+      ...input,
+      contentTypes: types.filter((t) => t !== "fact"),
+      facts: types.includes("fact") ? input.limit : undefined,
+    });
     return {
-      facts: [],
+      facts: r.facts,
       embeddings: { results: r.results.map(hitOut), total: r.total, reranked: r.reranked, models: r.models },
       query: r.query,
     };
   },
-});
-
-const emptyModels = (ctx: Parameters<typeof searchMemory>[0]) => ({
-  embedding: ctx.memory?.embedder.model ?? "none",
-  semantic: ctx.memory?.embedder.semantic ?? false,
-  reranker: null,
 });
 
 export const reembedMemoryVerb = defineVerb({

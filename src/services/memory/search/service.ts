@@ -12,6 +12,8 @@ import {
   RERANK_THRESHOLD,
   RERANK_TOP_K,
 } from "./channels";
+import { queryEntityKeys } from "./entity-keys";
+import { type FactRow, factsStatement } from "./facts";
 import { isEmptyQuery, parseQuery, semanticText } from "./query";
 import { type SearchFilters, type SearchRow, searchStatement } from "./statement";
 
@@ -23,6 +25,23 @@ export interface SearchInput extends SearchFilters {
   rrfK?: number;
   /** Default: rerank when a reranker is configured. */
   rerank?: boolean;
+  /** Also return up to this many current facts (a contact's when `contactId` is given), in the same round trip. */
+  facts?: number;
+}
+
+export interface FactHit {
+  id: string;
+  contactId: string;
+  factType: string;
+  factKey: string;
+  factValue: string | null;
+  factText: string;
+  confidence: number;
+  sourceCount: number;
+  lastObservedAt: Date;
+  validFrom: Date;
+  /** How well the statement matches the question's words (0 when it does not). */
+  match: number;
 }
 
 export interface SearchHit {
@@ -50,6 +69,7 @@ export interface SearchResult {
   channels: Channel[];
   reranked: boolean;
   models: { embedding: string; semantic: boolean; reranker: string | null };
+  facts: FactHit[];
 }
 
 /**
@@ -66,9 +86,12 @@ export async function searchMemory(ctx: ServiceContext, input: SearchInput): Pro
     ]);
   }
   const channels = input.channels?.length ? [...new Set(input.channels)] : DEFAULT_CHANNELS;
-  const rerank = (input.rerank ?? true) && reranker !== null;
+  // An explicitly empty list of content types asks for facts only: no chunk search, no query embedding.
+  const chunks = !input.contentTypes || input.contentTypes.length > 0;
+  const rerank = chunks && (input.rerank ?? true) && reranker !== null;
   const finalLimit = rerank ? Math.max(input.limit, RERANK_TOP_K) : input.limit;
-  const vector = channels.includes("vector") ? (await embedder.embed([semanticText(input.query) || input.query], "query"))[0]! : null;
+  const vector =
+    chunks && channels.includes("vector") ? (await embedder.embed([semanticText(input.query) || input.query], "query"))[0]! : null;
   const weights = Object.fromEntries(CHANNELS.map((c) => [c, input.weights?.[c] ?? DEFAULT_WEIGHTS[c]])) as Record<Channel, number>;
   const statement = searchStatement({
     tenantId: ctx.principal.tenantId,
@@ -76,6 +99,7 @@ export async function searchMemory(ctx: ServiceContext, input: SearchInput): Pro
     query,
     vector,
     model: embedder.model,
+    entityKeys: channels.includes("graph") ? queryEntityKeys(input.query) : [],
     filters: input,
     channels,
     weights,
@@ -83,12 +107,22 @@ export async function searchMemory(ctx: ServiceContext, input: SearchInput): Pro
     perChannel: Math.max(2 * finalLimit, 20),
     limit: finalLimit,
   });
+  const facts = input.facts
+    ? factsStatement({
+        tenantId: ctx.principal.tenantId,
+        projectId: ctx.principal.projectId,
+        contactId: input.contactId,
+        query,
+        limit: input.facts,
+      })
+    : sql`select null where false`;
   // Filtered HNSW keeps scanning until enough rows pass the filters (pgvector ≥ 0.8), instead of returning fewer.
-  const [, found] = await ctx.db.batch([
+  const [, found, factRows] = await ctx.db.batch([
     ctx.db.query.execute(
       sql`select set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', ${String(HNSW_EF_SEARCH)}, true)`,
     ),
-    ctx.db.query.execute<SearchRow>(statement),
+    ctx.db.query.execute<SearchRow>(chunks ? statement : sql`select null where false`),
+    ctx.db.query.execute<FactRow>(facts),
   ] as const);
   let hits = (found as unknown as { rows: SearchRow[] }).rows.map(toHit);
   if (rerank && hits.length) {
@@ -109,6 +143,23 @@ export async function searchMemory(ctx: ServiceContext, input: SearchInput): Pro
     channels,
     reranked: rerank,
     models: { embedding: embedder.model, semantic: embedder.semantic, reranker: rerank ? reranker!.model : null },
+    facts: (factRows as unknown as { rows: FactRow[] }).rows.map(toFact),
+  };
+}
+
+function toFact(r: FactRow): FactHit {
+  return {
+    id: r.id,
+    contactId: r.contact_id,
+    factType: r.fact_type,
+    factKey: r.fact_key,
+    factValue: r.fact_value,
+    factText: r.fact_text,
+    confidence: Number(r.confidence),
+    sourceCount: Number(r.source_count),
+    lastObservedAt: new Date(r.last_observed_at),
+    validFrom: new Date(r.valid_from),
+    match: Number(r.match),
   };
 }
 

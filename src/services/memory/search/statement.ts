@@ -17,6 +17,8 @@ export interface SearchPlan {
   /** The query's vector and the model it came from: only vectors of that model are compared. */
   vector: number[] | null;
   model: string;
+  /** Keys the question may name entities by (entity-keys.ts), for the graph channel. */
+  entityKeys: string[];
   filters: SearchFilters;
   channels: Channel[];
   weights: Record<Channel, number>;
@@ -53,7 +55,7 @@ const list = (xs: string[]) =>
  * The tsquery of a parsed question under some text-search configurations (each a regconfig name owned by migration
  * 0011): any term matches, every phrase must, no exclusion may. Null when nothing is left to match.
  */
-function tsquery(q: ParsedQuery, configs: string[], opts: { constraintsOnly?: boolean } = {}): SQL | null {
+export function tsquery(q: ParsedQuery, configs: string[], opts: { constraintsOnly?: boolean } = {}): SQL | null {
   const anyOf = (build: (cfg: string) => SQL) =>
     sql`(${sql.join(
       configs.map((cfg) => build(cfg)),
@@ -189,6 +191,33 @@ export function searchStatement(p: SearchPlan): SQL {
         where ${scope} and ${candidates} and e.bm25_tsv @@ bmq.q
         group by e.id order by s desc, e.id limit ${n}::int) x)`);
     ranked.push({ channel: "bm25", cte: "bm" });
+  }
+  if (want.has("graph")) {
+    // The knowledge graph: chunks that mention the entities the question names (by normalised key or alias), or —
+    // when a contact is given — the entities that contact is linked to, ranked by the strength of the mention edges
+    // (times the contact's own edge strength for the latter). Both probes are index lookups.
+    const keys = sql`array(select jsonb_array_elements_text(${JSON.stringify(p.entityKeys)}::jsonb))`;
+    const contactEntities = f.contactId
+      ? sql`union all
+        select g.node_to_id, g.node_to_type, g.relationship_strength::float8 from memory_graph g
+        where g.project_id = ${p.projectId}::uuid and g.tenant_id = ${p.tenantId}::uuid
+          and g.node_from_type = 'contact' and g.node_from_id = ${f.contactId}::uuid`
+      : sql``;
+    ctes.push(sql`qent as (
+      select en.id, en.entity_type as type, 1::float8 as w from memory_entities en
+      where en.project_id = ${p.projectId}::uuid and en.tenant_id = ${p.tenantId}::uuid
+        and (en.normalized_key = any(${keys}) or en.alias_keys && ${keys})
+      ${contactEntities}),
+    gr as (
+      select id, row_number() over (order by s desc, id) as rank, s as score from (
+        select e.id, sum(g.relationship_strength * q.w) as s
+        from qent q
+        join memory_graph g on g.project_id = ${p.projectId}::uuid and g.tenant_id = ${p.tenantId}::uuid
+          and g.node_to_type = q.type and g.node_to_id = q.id and g.node_from_type = 'chunk' and g.relationship_type = 'mentions'
+        join memory_embeddings e on e.id = g.node_from_id
+        where ${bound}
+        group by e.id order by s desc, e.id limit ${n}::int) x)`);
+    ranked.push({ channel: "graph", cte: "gr" });
   }
   if (want.has("recent")) {
     // Recency orders what the other channels found (the contact's own items first when a contact is given); alone,
