@@ -154,8 +154,8 @@ export function searchStatement(p: SearchPlan): SQL {
       where running <= greatest(budget, (select min(df) from bq)))`);
   }
   // When no term of the question is in the project's statistics, the candidates are the chunks with any of its
-  // words (there are none, or the words are all stop words). A scalar subquery is evaluated once, so the GIN index on (project_id, bm25_tsv)
-  // takes it as an index condition.
+  // words (there are none, or the words are all stop words). A scalar subquery is evaluated once, so the GIN index
+  // on (project_id, bm25_tsv) takes it as an index condition.
   const anyTerm = tsquery(p.query, ["ventros_pt"]);
   const candidates = sql`e.bm25_tsv @@ coalesce((select q from rare), ${anyTerm})`;
   if (keywordQuery) {
