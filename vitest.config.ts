@@ -30,6 +30,12 @@ export default defineConfig({
           // Production embeds with Workers AI ([vars]); tests have no Cloudflare account (model peer: test/global-setup.ts).
           EMBEDDING_PROVIDER: "offline",
           RERANK_PROVIDER: "none",
+          // Production transcribes and describes media with Workers AI ([vars]); offline they are "no provider configured".
+          TRANSCRIPTION_PROVIDER: "none",
+          VISION_PROVIDER: "none",
+          // The reference agent service (test/global-setup.ts). AI answers only in projects whose AI settings enable it.
+          AGENT_SERVICE_URL: inject("agentServiceUrl"),
+          AGENT_SERVICE_TOKEN: inject("agentServiceToken"),
           // Suites make hundreds of calls per key; the limiter's own test moves its tenant to the tiny plan.
           RATE_LIMITS: JSON.stringify({
             free: { key: 1_000_000, tenant: 1_000_000 },

@@ -150,6 +150,14 @@ function modelSettingsFromEnv(): Record<string, string> {
     "RERANK_URL",
     "RERANK_MODEL",
     "MODEL_TIMEOUT_MS",
+    // WhatsApp media enrichment (services/media): e.g. TRANSCRIPTION_PROVIDER=openai TRANSCRIPTION_BASE_URL=…
+    "TRANSCRIPTION_PROVIDER",
+    "TRANSCRIPTION_MODEL",
+    "TRANSCRIPTION_BASE_URL",
+    "VISION_PROVIDER",
+    "VISION_MODEL",
+    "VISION_BASE_URL",
+    "MEDIA_MAX_BYTES",
   ];
   return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
 }

@@ -10,7 +10,12 @@ export interface LocalWorker {
 const root = path.resolve(import.meta.dirname, "..");
 
 /** Production's [vars] choose Workers AI; local runs have no account behind the AI binding. Callers may override. */
-const LOCAL_MODEL_VARS = { EMBEDDING_PROVIDER: "offline", RERANK_PROVIDER: "none" };
+const LOCAL_MODEL_VARS = {
+  EMBEDDING_PROVIDER: "offline",
+  RERANK_PROVIDER: "none",
+  TRANSCRIPTION_PROVIDER: "none",
+  VISION_PROVIDER: "none",
+};
 
 /**
  * `wrangler dev` as a child process (its own process group, so stopping it stops workerd too). Secrets go through

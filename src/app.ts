@@ -6,6 +6,7 @@ import { idempotency } from "./http/middleware/idempotency";
 import { requestContext } from "./http/middleware/request-context";
 import { createRouter } from "./http/router";
 import { agentRoutes } from "./http/routes/agents";
+import { aiRoutes } from "./http/routes/ai";
 import { authRoutes } from "./http/routes/auth";
 import { BENCH_PREFIX, benchRoutes } from "./http/routes/bench";
 import { channelRoutes } from "./http/routes/channels";
@@ -15,7 +16,9 @@ import { deadLetterRoutes } from "./http/routes/dead-letters";
 import { docsRoutes } from "./http/routes/docs";
 import { DOCUMENT_UPLOAD_PATH, documentRoutes } from "./http/routes/documents";
 import { healthRoutes } from "./http/routes/health";
+import { knowledgeRoutes } from "./http/routes/knowledge";
 import { listRoutes } from "./http/routes/lists";
+import { mediaRoutes, signedMediaRoutes } from "./http/routes/media";
 import { memoryRoutes } from "./http/routes/memory";
 import { noteRoutes } from "./http/routes/notes";
 import { pipelineRoutes } from "./http/routes/pipelines";
@@ -68,6 +71,7 @@ export function createApp() {
     .route("/api/v1", noteRoutes)
     .route("/api/v1", listRoutes)
     .route("/api/v1", agentRoutes)
+    .route("/api/v1", aiRoutes)
     .route("/api/v1", pipelineRoutes)
     .route("/api/v1", channelRoutes)
     .route("/api/v1", conversationRoutes)
@@ -76,6 +80,9 @@ export function createApp() {
     .route("/api/v1", deadLetterRoutes)
     .route("/api/v1", documentRoutes)
     .route("/api/v1", memoryRoutes)
+    .route("/api/v1", mediaRoutes)
+    .route("/", signedMediaRoutes)
+    .route("/api/v1", knowledgeRoutes)
     .route("/", wahaWebhookRoutes)
     .route("/", stripeWebhookRoutes)
     .route("/", mcpExecuteRoutes)

@@ -7,6 +7,7 @@
  *   const contacts = hc<ContactsApi>(`${base}/api/v1/contacts`, { headers: { authorization: `Bearer ${token}` } });
  */
 import type { agentRoutes } from "./http/routes/agents";
+import type { aiRoutes } from "./http/routes/ai";
 import type { authRoutes } from "./http/routes/auth";
 import type { channelRoutes } from "./http/routes/channels";
 import type { contactRoutes } from "./http/routes/contacts";
@@ -26,6 +27,7 @@ export type TagsApi = typeof tagRoutes;
 export type NotesApi = typeof noteRoutes;
 export type ListsApi = typeof listRoutes;
 export type AgentsApi = typeof agentRoutes;
+export type AiApi = typeof aiRoutes;
 export type PipelinesApi = typeof pipelineRoutes;
 export type ChannelsApi = typeof channelRoutes;
 export type ConversationsApi = typeof conversationRoutes;

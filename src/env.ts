@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createDatabase } from "./db";
 import { checkModelSettings } from "./integrations/embeddings/config";
 import { AppError } from "./lib/errors";
+import { checkMediaSettings, mediaSettings } from "./services/media/config";
 import { checkExtractionSettings, extractionSettings } from "./services/memory/extraction/config";
 import { MAX_WAHA_TIMEOUT_MS } from "./services/messages/lease";
 
@@ -53,12 +54,15 @@ const configSchema = z.object({
   MODEL_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
   /** Entity and fact extraction for memory: EXTRACTION_PROVIDER rules (default) | workers-ai | openai, and its settings. */
   ...extractionSettings,
+  /** WhatsApp media: size cap, signed URL lifetime, transcription and vision providers (src/services/media/config.ts). */
+  ...mediaSettings,
 });
 
 /** Settings valid one by one but not together (e.g. the openai provider without its URL). */
 const checkedConfigSchema = configSchema.superRefine((settings, ctx) => {
   checkModelSettings(settings, ctx);
   checkExtractionSettings(settings, ctx);
+  checkMediaSettings(settings, ctx);
 });
 
 export type Config = z.infer<typeof configSchema>;

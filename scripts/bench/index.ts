@@ -16,9 +16,11 @@ import { createLogger } from "../../src/lib/logger";
 import { createApiKey } from "../../src/services/api-keys/create";
 import { createServiceContext } from "../../src/services/context";
 import { provisionTenant } from "../../src/services/tenants/provision";
+import { startAgentService } from "../agent-service/server";
 import { type LocalDatabase, startLocalDatabase } from "../local-db";
 import { nodeDatabase } from "../local-db/node-driver";
 import { type LocalWorker, startLocalWorker } from "../local-worker";
+import { benchAgents } from "./agents";
 import { benchContacts } from "./contacts";
 import { benchDeliver } from "./deliver";
 import { benchFloor, recheckFloor } from "./floor";
@@ -47,6 +49,7 @@ const suites: Record<string, (env: BenchEnv) => Promise<SuiteReport>> = {
   mcp: benchMcp,
   live: benchLive,
   deliver: benchDeliver,
+  agents: benchAgents,
   // Last: it loads 100k chunks into the database.
   memory: benchMemory,
 };
@@ -96,6 +99,8 @@ await database.close();
 
 const port = Number(process.env.BENCH_PORT ?? 8795);
 const jwtSecret = randomBytes(32).toString("hex");
+// The reference agent service (suite `agents`); AI answers only in projects whose AI settings enable it.
+const agentService = await startAgentService();
 const worker = await startLocalWorker({
   port,
   stdio: "ignore",
@@ -109,6 +114,9 @@ const worker = await startLocalWorker({
     WAHA_TIMEOUT_MS: "1000",
     // The bench measures the stack, not the limiter's refusals.
     RATE_LIMITS: JSON.stringify({ free: { key: 1_000_000, tenant: 1_000_000 } }),
+    AGENT_SERVICE_URL: agentService.url,
+    // The agent's MCP calls come back here.
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
   },
 });
 
@@ -129,6 +137,7 @@ try {
   }
 } finally {
   await worker.stop();
+  await agentService.close();
   await db.stop();
 }
 

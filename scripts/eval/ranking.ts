@@ -9,15 +9,18 @@ export interface Configuration {
 }
 
 const TEXTUAL = CHANNELS.filter((c) => c !== "recent");
+const WITHOUT_GRAPH = TEXTUAL.filter((c) => c !== "graph");
 
 /**
  * Besides the five channels fused, the fusion without `recent` (the API's default channel set): recency says nothing
- * about relevance in a corpus uploaded at once, and this row shows what it costs the fusion.
+ * about relevance in a corpus uploaded at once, and this row shows what it costs the fusion. And the default without
+ * the graph, so the table shows what the knowledge graph adds.
  */
 export const CONFIGURATIONS: readonly Configuration[] = [
   ...CHANNELS.map((c) => ({ name: c, channels: [c], rerank: false })),
   { name: `fusion (${CHANNELS.join("+")})`, channels: CHANNELS, rerank: false },
   { name: `fusion (${TEXTUAL.join("+")})`, channels: TEXTUAL, rerank: false },
+  { name: `fusion (${WITHOUT_GRAPH.join("+")})`, channels: WITHOUT_GRAPH, rerank: false },
   { name: "fusion + rerank", channels: CHANNELS, rerank: true },
 ];
 

@@ -31,7 +31,7 @@ import { lexicalRelevance } from "./lexical-score";
 export type PeerFault = "500" | "hang" | "wrong-dimension" | "logits" | "partial" | "not-json" | "off-schema" | "invented";
 
 export interface PeerCall {
-  endpoint: "embeddings" | "rerank" | "chat";
+  endpoint: "embeddings" | "rerank" | "chat" | "transcriptions" | "vision";
   model: string;
   /** Inputs in the request (texts to embed, documents to rerank, chat messages). */
   inputs: number;
@@ -53,12 +53,19 @@ export interface ModelPeer {
   close(): Promise<void>;
 }
 
+/**
+ * Media stand-ins (WhatsApp media enrichment): they recognise no speech and see no image. They answer only models
+ * named with these prefixes, and their text says what they are and what they received — never invented content.
+ */
+export const TRANSCRIBER_STAND_IN_PREFIX = "offline-stand-in-transcriber";
+export const VISION_STAND_IN_PREFIX = "offline-stand-in-vision";
 export const PEER_HEADER = "x-model-peer";
 const PEER_IDENTITY = [
   "offline-stand-in",
   `embeddings=${OFFLINE_EMBEDDING_MODEL}`,
   "rerank=lexical-overlap",
   `chat=${RULES_EXTRACTOR_ID}`,
+  `media=${TRANSCRIBER_STAND_IN_PREFIX},${VISION_STAND_IN_PREFIX} (no speech or image recognition)`,
   "not semantic",
 ].join("; ");
 /** Chat models this peer answers: it is the rule-based extractor behind a chat API, and its model names must say so. */
@@ -116,12 +123,25 @@ export async function startModelPeer(opts: { port?: number; apiKey?: string } = 
               `Chat models named ${RULES_CHAT_PREFIX}*: json_schema answers from the rule-based extractor ` +
               `(${RULES_EXTRACTOR_ID}), not a language model`,
           },
+          {
+            id: TRANSCRIBER_STAND_IN_PREFIX,
+            object: "model",
+            owned_by: "ventros-model-peer",
+            description: `/v1/audio/transcriptions for ${TRANSCRIBER_STAND_IN_PREFIX}*: recognises no speech, says so`,
+          },
+          {
+            id: VISION_STAND_IN_PREFIX,
+            object: "model",
+            owned_by: "ventros-model-peer",
+            description: `vision chat for ${VISION_STAND_IN_PREFIX}*: sees no image, says so`,
+          },
         ],
       });
     }
     if (req.method === "POST" && path === "/v1/embeddings") return embeddings(req, res);
     if (req.method === "POST" && path === "/v1/rerank") return rerank(req, res);
     if (req.method === "POST" && path === "/v1/chat/completions") return chat(req, res);
+    if (req.method === "POST" && path === "/v1/audio/transcriptions") return transcriptions(req, res);
     return json(res, 404, openAiError(`model peer: no route ${req.method} ${url.pathname}`, "not_found"));
   }
 
@@ -209,6 +229,7 @@ export async function startModelPeer(opts: { port?: number; apiKey?: string } = 
     const model = body?.model;
     const messages = body?.messages;
     if (typeof model !== "string" || !model) return json(res, 400, openAiError("'model' is required", "invalid_request_error"));
+    if (model.startsWith(VISION_STAND_IN_PREFIX)) return vision(res, model, messages);
     if (!model.startsWith(RULES_CHAT_PREFIX)) {
       const message = `The model '${model}' does not exist: this stand-in answers chat only for ${RULES_CHAT_PREFIX}* models`;
       return json(res, 404, openAiError(message, "invalid_request_error", "model_not_found"));
@@ -244,6 +265,69 @@ export async function startModelPeer(opts: { port?: number; apiKey?: string } = 
       model,
       choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop" }],
       usage: { prompt_tokens: tokens([content]), completion_tokens: tokens([text]), total_tokens: tokens([content, text]) },
+    });
+  }
+
+  /**
+   * OpenAI `POST /v1/audio/transcriptions` (multipart `file`, `model`), for `offline-stand-in-transcriber*` models:
+   * the "transcript" states that no speech was recognised and describes the file received.
+   */
+  async function transcriptions(req: IncomingMessage, res: ServerResponse) {
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => resolve(Buffer.concat(chunks)));
+      req.on("error", reject);
+    });
+    let form: FormData;
+    try {
+      form = await new Response(raw, { headers: { "content-type": String(req.headers["content-type"] ?? "") } }).formData();
+    } catch {
+      return json(res, 400, openAiError("expected multipart/form-data with `file` and `model`", "invalid_request_error"));
+    }
+    const model = form.get("model");
+    const file = form.get("file");
+    if (typeof model !== "string" || !model) return json(res, 400, openAiError("'model' is required", "invalid_request_error"));
+    if (!model.startsWith(TRANSCRIBER_STAND_IN_PREFIX)) {
+      const message = `The model '${model}' does not exist: this stand-in transcribes only for ${TRANSCRIBER_STAND_IN_PREFIX}* models`;
+      return json(res, 404, openAiError(message, "invalid_request_error", "model_not_found"));
+    }
+    if (!(file instanceof Blob) || file.size === 0) return json(res, 400, openAiError("'file' is required", "invalid_request_error"));
+    const fault = nextFault(model);
+    calls.push({ endpoint: "transcriptions", model, inputs: 1, first: `${file.type} ${file.size}`, fault });
+    if (fault === "hang") return;
+    if (fault === "500") return json(res, 500, openAiError("model peer: simulated failure", "server_error"));
+    if (fault === "not-json") {
+      res.writeHead(200, { "content-type": "text/plain" }).end("transcript");
+      return;
+    }
+    return json(res, 200, {
+      text: `[${model}: a stand-in that recognises no speech; received ${file.size} bytes of ${file.type || "audio"}]`,
+    });
+  }
+
+  /** Vision chat completions for `offline-stand-in-vision*` models: says it sees nothing, reads no text. */
+  function vision(res: ServerResponse, model: string, messages: unknown) {
+    const parts = Array.isArray(messages) ? messages.flatMap((m) => (Array.isArray(m?.content) ? m.content : [])) : [];
+    const image = parts.find((p: { type?: unknown }) => p?.type === "image_url") as { image_url?: { url?: unknown } } | undefined;
+    const url = typeof image?.image_url?.url === "string" ? image.image_url.url : "";
+    const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+    if (!match) return json(res, 400, openAiError("expected an image_url content part with a base64 data URL", "invalid_request_error"));
+    const bytes = Buffer.from(match[2]!, "base64").length;
+    const fault = nextFault(model);
+    calls.push({ endpoint: "vision", model, inputs: 1, first: `${match[1]} ${bytes}`, fault });
+    if (fault === "hang") return;
+    if (fault === "500") return json(res, 500, openAiError("model peer: simulated failure", "server_error"));
+    const content = JSON.stringify({
+      description: `[${model}: a stand-in that sees no image; received ${bytes} bytes of ${match[1]}]`,
+      visible_text: null,
+    });
+    return json(res, 200, {
+      id: `chatcmpl-${calls.length}`,
+      object: "chat.completion",
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, finish_reason: "stop" }],
     });
   }
 

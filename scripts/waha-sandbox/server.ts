@@ -44,6 +44,8 @@ export interface SandboxSession {
   faultRates?: Partial<Record<"accept-hang" | "accept-drop" | "accept-500" | "refuse", number>>;
   /** Fail the next N chat-message listings with HTTP 500 (WAHA cannot be read either). */
   listFailNext?: number;
+  /** `false`: the engine cannot fetch one message's media on demand (501), so `media.url: null` stays unavailable. */
+  mediaLookup?: boolean;
 }
 
 export type SendFault = "accept-hang" | "accept-drop" | "accept-500" | "refuse" | "400" | `delay:${number}`;
@@ -77,6 +79,13 @@ const SEND_ENDPOINTS = new Set(["sendText", "sendImage", "sendFile", "sendVoice"
 export async function startWahaSandbox(opts: { port?: number; dataFile?: string } = {}): Promise<WahaSandbox> {
   const sessions = new Map<string, SandboxSession>();
   const sent: SentMessage[] = [];
+  const presence: { session: string; chatId: string; action: string; at: number }[] = [];
+  // Media files as WAHA keeps them (GET /api/files/{session}/{name}, behind the session's X-Api-Key), the message each
+  // belongs to (for "this message's media" lookups), and how often each was downloaded.
+  const files = new Map<
+    string,
+    { bytes: Buffer; mimetype: string; filename?: string; messageId?: string; downloads: number; failFirst: number }
+  >();
   if (opts.dataFile && existsSync(opts.dataFile)) {
     for (const s of JSON.parse(readFileSync(opts.dataFile, "utf8")) as SandboxSession[]) sessions.set(s.name, s);
   }
@@ -92,6 +101,78 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
     if (req.method === "GET" && url.pathname === "/__sandbox/sent") {
       const session = url.searchParams.get("session");
       return json(res, 200, session ? sent.filter((m) => m.session === session) : sent);
+    }
+    // Presence calls (WAHA POST /api/startTyping | /api/stopTyping {session, chatId}), recorded for tests.
+    if (req.method === "GET" && url.pathname === "/__sandbox/presence") {
+      const session = url.searchParams.get("session");
+      return json(res, 200, session ? presence.filter((p) => p.session === session) : presence);
+    }
+    if (req.method === "POST" && (url.pathname === "/api/startTyping" || url.pathname === "/api/stopTyping")) {
+      const body = JSON.parse(await readBody(req));
+      const session: SandboxSession = sessions.get(body.session) ?? { name: body.session };
+      if (session.apiKey && req.headers["x-api-key"] !== session.apiKey) return json(res, 401, { message: "Unauthorized" });
+      if (!body.chatId) return json(res, 400, { message: "chatId is required" });
+      presence.push({ session: body.session, chatId: body.chatId, action: url.pathname.slice(5), at: Date.now() });
+      return json(res, 201, {});
+    }
+    // Test hook: PUT a file into the sandbox's store. Query: session, name, mimetype, filename?, messageId? (WAHA's
+    // full message id: its media can then be fetched on demand), failFirst? (that many downloads answer 503 first).
+    // The body is the file's bytes. Answers {url, path}.
+    if (req.method === "POST" && url.pathname === "/__sandbox/files") {
+      const session = url.searchParams.get("session") ?? "default";
+      const name = url.searchParams.get("name") ?? randomBytes(8).toString("hex");
+      const bytes = await readRaw(req);
+      const path = `/api/files/${encodeURIComponent(session)}/${encodeURIComponent(name)}`;
+      files.set(path, {
+        bytes,
+        mimetype: url.searchParams.get("mimetype") ?? "application/octet-stream",
+        filename: url.searchParams.get("filename") ?? undefined,
+        messageId: url.searchParams.get("messageId") ?? undefined,
+        downloads: 0,
+        failFirst: Number(url.searchParams.get("failFirst") ?? 0) || 0,
+      });
+      return json(res, 200, { url: `${sandbox.url}${path}`, path });
+    }
+    // Downloads per file path, for tests that check a file is fetched once.
+    if (req.method === "GET" && url.pathname === "/__sandbox/files") {
+      return json(res, 200, Object.fromEntries([...files].map(([path, f]) => [path, { downloads: f.downloads, bytes: f.bytes.length }])));
+    }
+    // WAHA: GET /api/files/{session}/{file} — media it downloaded, with the session's API key; 404 once cleaned.
+    if (req.method === "GET" && parts[0] === "api" && parts[1] === "files" && parts.length === 4) {
+      const session = sessions.get(decodeURIComponent(parts[2]!));
+      if (session?.apiKey && req.headers["x-api-key"] !== session.apiKey) return json(res, 401, { message: "Unauthorized" });
+      const file = files.get(url.pathname);
+      if (!file) return json(res, 404, { message: "file not found" });
+      if (file.failFirst > 0) {
+        file.failFirst--;
+        return json(res, 503, { message: "sandbox: simulated file store failure" });
+      }
+      file.downloads++;
+      res.writeHead(200, { "content-type": file.mimetype, "content-length": String(file.bytes.length) });
+      res.end(file.bytes);
+      return;
+    }
+    // WAHA: GET /api/{session}/chats/{chatId}/messages/{messageId}?downloadMedia=true — one message, its media
+    // downloaded now. Only messages whose file was put with `messageId` are known; engines configured with
+    // `mediaLookup: false` answer 501 (not implemented), as an engine without the feature would.
+    if (req.method === "GET" && parts[0] === "api" && parts[2] === "chats" && parts[4] === "messages" && parts.length === 6) {
+      const session = sessions.get(parts[1]!);
+      if (!session) return json(res, 404, { message: "session not found" });
+      if (session.apiKey && req.headers["x-api-key"] !== session.apiKey) return json(res, 401, { message: "Unauthorized" });
+      if (session.mediaLookup === false) return json(res, 501, { message: "not implemented for this engine" });
+      const messageId = decodeURIComponent(parts[5]!);
+      const entry = [...files].find(([, f]) => f.messageId === messageId);
+      if (!entry) return json(res, 404, { message: "message not found" });
+      const [path, file] = entry;
+      const download = url.searchParams.get("downloadMedia") !== "false";
+      return json(res, 200, {
+        id: messageId,
+        timestamp: Math.floor(Date.now() / 1000),
+        from: decodeURIComponent(parts[3]!),
+        fromMe: false,
+        hasMedia: true,
+        media: download ? { url: `${sandbox.url}${path}`, mimetype: file.mimetype, filename: file.filename ?? null } : null,
+      });
     }
     if (req.method === "POST" && url.pathname === "/__sandbox/sessions") {
       const body = JSON.parse(await readBody(req)) as SandboxSession;
@@ -311,6 +392,15 @@ function ulid() {
   }
   const rand = Array.from(randomBytes(16), (b) => alphabet[b % 32]).join("");
   return time + rand;
+}
+
+function readRaw(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

@@ -12,6 +12,8 @@ export function recordToolCall(db: Database, principal: Principal, call: ToolCal
     projectId: principal.projectId,
     actorType: principal.actor.type,
     actorId: principal.actor.id,
+    // An AI agent's execution token: the call belongs to that execution.
+    parentExecutionId: principal.actor.type === "agent" ? principal.actor.id : null,
     kind: "tool_call",
     name: truncate(call.tool, 100),
     status: call.outcome,

@@ -4,6 +4,7 @@ import { listChannelsVerb } from "../services/channels/verbs";
 import { assignContactVerb, getContactVerb, listContactsVerb, updateContactVerb } from "../services/contacts/verbs";
 import { qualifyLeadVerb } from "../services/leads/verbs";
 import { addListMembersVerb, listContactListsVerb, listListMembersVerb } from "../services/lists/verbs";
+import { documentReferencesVerb, listFactsVerb } from "../services/memory/knowledge/verbs";
 import { documentContentVerb, searchAllMemoryVerb, searchDocumentsVerb } from "../services/memory/verbs";
 import { getMessageGroupVerb, listMessageGroupsVerb } from "../services/message-groups/verbs";
 import { listMessagesVerb, sendMessageVerb } from "../services/messages/verbs";
@@ -113,9 +114,26 @@ export const tools: Tool[] = [
   defineTool({
     name: "search_memory",
     description:
-      "Search what the CRM remembers about a question — documents and conversation messages, optionally for one contact. " +
-      "`facts` is always empty for now: fact extraction is not built yet.",
+      "Search what the CRM remembers about a question — the current facts (with contact_id: all of that contact's, " +
+      "those matching the question first) and the documents and conversation messages, fused from vector, keyword, " +
+      "BM25 and knowledge-graph search.",
     verb: searchAllMemoryVerb,
+  }),
+  defineTool({
+    name: "get_contact_facts",
+    description:
+      "What the CRM knows about a contact (preferences, constraints, attributes, events), each with its confidence and sources. " +
+      "include_history also returns superseded and deleted facts with why " +
+      "(contradicted by a later message, corrected or deleted by a person).",
+    verb: listFactsVerb,
+    result: { list: "facts" },
+  }),
+  defineTool({
+    name: "get_document_references",
+    description:
+      "Every document (and page) that mentions an entity — a company, product, person, amount, e-mail, phone or CPF/CNPJ — " +
+      "found by its name, an alias or its normalised key (accents, case and legal suffixes do not matter).",
+    verb: documentReferencesVerb,
   }),
 ];
 

@@ -50,6 +50,7 @@ export type Topic =
   | "agent.updated"
   | "agent.deleted"
   | "agent.response_generated"
+  | "ai_settings.updated"
   | "project.created"
   | "project.updated"
   | "member.added"
@@ -63,7 +64,13 @@ export type Topic =
   | "document.uploaded"
   | "document.status_changed"
   | "document.deleted"
-  | "memory.reembedded";
+  | "memory.reembedded"
+  | "fact.created"
+  | "fact.superseded"
+  | "fact.deleted"
+  | "media.received"
+  | "media.status_changed"
+  | "message.enriched";
 
 /** What travels on the queue: the outbox row, so consumers can dedupe on `id`. */
 export interface OutboxMessage {

@@ -14,4 +14,5 @@ export const CONSUMED_TOPICS: readonly Topic[] = [
   "contact.deleted",
   "document.uploaded",
   "message.queued",
+  "media.received",
 ];

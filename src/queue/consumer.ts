@@ -7,6 +7,7 @@ import type { OutboxMessage, Topic } from "../outbox/events";
 import { publishOutbox } from "../outbox/publisher";
 import { createServiceContext, type ServiceContext } from "../services/context";
 import { recordDeadLetter } from "../services/dead-letters";
+import { failDeadLetteredMedia } from "../services/media/service";
 import { failUnfinishedDocuments } from "../services/memory/documents/service";
 import { markSendDeadLettered } from "../services/messages/deliver";
 import { QUEUE_DELIVERIES, queueRetryDelaySeconds } from "../services/messages/lease";
@@ -43,6 +44,9 @@ export async function consumeBatch(batch: MessageBatch<OutboxMessage>, env: Env,
           await recordDeadLetter(db, batch.queue, message.body, SOURCE_QUEUE_ATTEMPTS);
           if (message.body?.topic === "message.queued" && message.body.payload?.messageId) {
             await markSendDeadLettered(db, message.body, String(message.body.payload.messageId), SOURCE_QUEUE_ATTEMPTS);
+          }
+          if (message.body?.topic === "media.received" && message.body.payload?.messageId) {
+            await failDeadLetteredMedia(db, message.body, String(message.body.payload.messageId));
           }
           if (message.body?.topic === "document.uploaded" && message.body.payload?.documentId) {
             await failUnfinishedDocuments(db, { ...message.body, documentId: String(message.body.payload.documentId) });

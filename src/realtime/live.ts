@@ -17,6 +17,8 @@ export const LIVE_TOPICS = [
   "channel.status_changed",
   "contact.assigned",
   "document.status_changed",
+  "media.status_changed",
+  "message.enriched",
 ] as const satisfies readonly Topic[];
 
 const live = new Set<string>(LIVE_TOPICS);

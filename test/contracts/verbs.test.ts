@@ -11,6 +11,7 @@ import type { Role } from "../../src/services/auth/principal";
 import { createServiceContext } from "../../src/services/context";
 import { recordDeadLetter } from "../../src/services/dead-letters";
 import { inviteMember } from "../../src/services/members/invitations";
+import { observeFacts } from "../../src/services/memory/knowledge/facts";
 import { joinTransaction } from "../../src/services/shared/transaction";
 import { callVerb, isMutation } from "../../src/services/verbs/define";
 import { verbs, verbsByName } from "../../src/services/verbs/registry";
@@ -67,6 +68,10 @@ function readInput(verb: { input: z.ZodObject }, w: World): Record<string, unkno
     tagId: w.tag.id,
     documentId: w.document.id,
     query: "valor do contrato",
+    entityId: w.entityId,
+    entity: "R$ 12.500,00",
+    executionId: w.executionId,
+    messageId: w.firstMessageId,
   };
   const required = (z.toJSONSchema(verb.input, { io: "input", unrepresentable: "any" }) as { required?: string[] }).required ?? [];
   const input = Object.fromEntries(required.map((k) => [k, ids[k]]));
@@ -89,6 +94,27 @@ function mutationInputs(w: World): Record<string, () => Promise<Record<string, u
   const contact = () => post("/api/v1/contacts", { name: `C ${uniq()}`, phone: `+55 11 9${Math.floor(1e7 + Math.random() * 8e7)}` });
   const pipeline = () => post("/api/v1/pipelines", { name: `P ${uniq()}`, stages: [{ name: "A" }, { name: "B" }] });
   const member = () => addMemberByInvitation(token, { email: `m-${uniq()}@example.test`, role: "user" });
+  /** A current fact about a new contact, as the knowledge consumer would store it. */
+  const fact = async () => {
+    const c = await contact();
+    const [stored] = await observeFacts(
+      adminContext(w),
+      c.id,
+      [
+        {
+          factType: "preference",
+          factKey: "preference.payment.method",
+          factValue: "pix",
+          factText: "prefiro PIX",
+          confidence: 0.8,
+          start: 0,
+          end: 11,
+        },
+      ],
+      { sourceId: crypto.randomUUID(), observedAt: new Date(), extractor: "test" },
+    );
+    return stored!.factId!;
+  };
   const session = async () => {
     const c = await contact();
     const sent = await post("/api/v1/messages", { contactId: c.id, channelId: w.channel.id, text: "olá" });
@@ -96,6 +122,9 @@ function mutationInputs(w: World): Record<string, () => Promise<Record<string, u
   };
   return {
     "agents.create": async () => ({ kind: "ai", name: `Agent ${uniq()}` }),
+    "ai_settings.update": async () => ({ quietWindowMs: 2000 }),
+    "ai_settings.update_channel": async () => ({ channelId: w.channel.id, agentType: "Sales" }),
+    "ai_settings.release_session": async () => ({ sessionId: await session() }),
     "agents.update": async () => ({ agentId: (await post("/api/v1/agents", { kind: "ai", name: "A" })).id, name: "Renamed" }),
     "agents.delete": async () => ({ agentId: (await post("/api/v1/agents", { kind: "ai", name: "A" })).id }),
     "api_keys.create": async () => ({ name: `key ${uniq()}`, role: "readonly" }),
@@ -163,6 +192,8 @@ function mutationInputs(w: World): Record<string, () => Promise<Record<string, u
       return { documentId: up.body.id };
     },
     "memory.reembed": async () => ({ batchSize: 10 }),
+    "facts.update": async () => ({ factId: await fact(), factValue: "boleto" }),
+    "facts.delete": async () => ({ factId: await fact() }),
     "notes.update": async () => ({ noteId: (await post(`/api/v1/contacts/${w.contact.id}/notes`, { body: "n" })).id, body: "n2" }),
     "notes.delete": async () => ({ noteId: (await post(`/api/v1/contacts/${w.contact.id}/notes`, { body: "n" })).id }),
     "pipelines.create": async () => ({ name: `P ${uniq()}`, stages: [{ name: "A" }] }),
@@ -375,7 +406,7 @@ describe("the verb registry", () => {
 
   it("an update verb's input holds only the fields the caller sent: no create defaults fill the others in", () => {
     // A value each field accepts: its enum's first choice, an id, or the first of a few plain values that passes.
-    const plain = ["Renamed", "#22c55e", "someone@example.test", "https://example.test/x", "+55 11 91234-5678", 1, 60, true, {}, []];
+    const plain = ["Renamed", "#22c55e", "someone@example.test", "https://example.test/x", "+55 11 91234-5678", 1, 60, true, {}, [], null];
     const sample = (field: z.ZodType) => {
       const json = z.toJSONSchema(field, { io: "input", unrepresentable: "any" }) as any;
       const choices: unknown[] = json.enum ?? json.anyOf?.find((b: any) => b.enum)?.enum ?? [];

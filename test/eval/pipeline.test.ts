@@ -139,9 +139,10 @@ describe("retrieval evaluation against the API shapes", () => {
       "recent",
       "fusion (vector+keyword+bm25+graph+recent)",
       "fusion (vector+keyword+bm25+graph)",
+      "fusion (vector+keyword+bm25)",
       "fusion + rerank",
     ]);
-    for (const row of rows.slice(0, 7)) {
+    for (const row of rows.slice(0, 8)) {
       expect(row.summary?.queries).toBe(3);
       expect(row.summary?.mrr).toBe(1);
       // q3's related contract (grade 1) shares no word with the question: missed, as the fake API ranks.
@@ -165,6 +166,7 @@ describe("retrieval evaluation against the API shapes", () => {
         "recent false 100 document",
         "vector,keyword,bm25,graph,recent false 100 document",
         "vector,keyword,bm25,graph false 100 document",
+        "vector,keyword,bm25 false 100 document",
         "vector,keyword,bm25,graph,recent true 100 document",
       ]),
     );

@@ -40,7 +40,7 @@ describe("rankDocuments", () => {
 });
 
 describe("configurations", () => {
-  it("are each channel alone, the fusion of all five (and without recency), and the fusion reranked", () => {
+  it("are each channel alone, the fusion of all five (without recency, and without the graph), and the fusion reranked", () => {
     expect(CONFIGURATIONS.map((c) => [c.name, c.channels.join(","), c.rerank])).toEqual([
       ["vector", "vector", false],
       ["keyword", "keyword", false],
@@ -49,6 +49,7 @@ describe("configurations", () => {
       ["recent", "recent", false],
       ["fusion (vector+keyword+bm25+graph+recent)", "vector,keyword,bm25,graph,recent", false],
       ["fusion (vector+keyword+bm25+graph)", "vector,keyword,bm25,graph", false],
+      ["fusion (vector+keyword+bm25)", "vector,keyword,bm25", false],
       ["fusion + rerank", "vector,keyword,bm25,graph,recent", true],
     ]);
   });

@@ -2,14 +2,18 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { sign } from "hono/jwt";
 import { beforeAll, describe, expect, it } from "vitest";
+import { recordSkipped } from "../../src/services/ai/orchestrate";
 import { can, type Permission } from "../../src/services/auth/permissions";
 import type { Role } from "../../src/services/auth/principal";
 import { recordDeadLetter } from "../../src/services/dead-letters";
+import { RulesExtractor } from "../../src/services/memory/extraction";
+import { extractDocumentKnowledge } from "../../src/services/memory/knowledge/extract";
+import { observeFacts } from "../../src/services/memory/knowledge/facts";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 import { tokenFor } from "../support/invitations";
-import { uploadAndProcess } from "../support/memory";
+import { memoryContext, uploadAndProcess } from "../support/memory";
 
 /**
  * Every route in the OpenAPI document is tried without credentials, with forged ones, with every role its
@@ -108,6 +112,7 @@ describe("security matrix over every documented route", () => {
       "PATCH /api/v1/channels/{channelId}": { name: "pwned" },
       "POST /api/v1/sessions/{sessionId}/close": {},
       "PATCH /api/v1/members/{memberId}": { role: "readonly" },
+      "PATCH /api/v1/facts/{factId}": { factText: "pwned" },
     };
     // Path parameters are named after the verb input field they fill, i.e. after the resource they address.
     const ids: Record<string, string> = {
@@ -126,6 +131,10 @@ describe("security matrix over every documented route", () => {
       deadLetterId: bIds.deadLetterId,
       token: bIds.invitationToken,
       documentId: bIds.documentId,
+      factId: bIds.factId,
+      entityId: bIds.entityId,
+      executionId: bIds.executionId,
+      messageId: bIds.messageId,
     };
     const withId = ops.filter((o) => o.permission && /\{\w+\}/.test(o.path));
     expect(withId.length).toBeGreaterThan(35);
@@ -198,7 +207,47 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
   const keys = (await api("/api/v1/api-keys", { token })).body.data;
   const invitation = await post("/api/v1/members", { email: `b-invitee-${crypto.randomUUID()}@example.test`, role: "user" });
   const document = await uploadAndProcess(db, b, { bytes: "B's own contract: R$ 1,00.", name: "b.txt", type: "text/plain" });
+  // B's knowledge: the document's entities (as the queue's handler would extract them) and a fact about B's contact.
+  const svc = memoryContext(db, { tenantId: b.tenant.id, projectId: b.project.id });
+  await extractDocumentKnowledge(svc, new RulesExtractor(), document.id);
+  const [fact] = await observeFacts(
+    svc,
+    contact.id,
+    [
+      {
+        factType: "preference",
+        factKey: "preference.payment.method",
+        factValue: "pix",
+        factText: "prefiro PIX",
+        confidence: 0.8,
+        start: 0,
+        end: 11,
+      },
+    ],
+    { sourceId: message.id, observedAt: new Date(), extractor: "test" },
+  );
+  const [entity] = (
+    await db.query.execute<{ id: string }>(sql`select id from memory_entities where project_id = ${b.project.id} and entity_type = 'money'`)
+  ).rows;
+  const executionId = crypto.randomUUID();
+  await recordSkipped(
+    db,
+    {
+      id: executionId,
+      tenantId: b.tenant.id,
+      projectId: b.project.id,
+      sessionId: message.sessionId,
+      contactId: contact.id,
+      channelId: channel.id,
+      messageIds: [message.id],
+    },
+    { handled: false, reason: "ai_disabled" },
+    "CustomerService",
+    new Date(),
+  );
   return {
+    executionId,
+    messageId: message.id as string,
     contactId: contact.id as string,
     identifierId: identifier.id as string,
     tagId: tag.id as string,
@@ -214,5 +263,7 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
     deadLetterId: dead!.id,
     invitationToken: await tokenFor(invitation.id),
     documentId: document.id,
+    factId: fact!.factId!,
+    entityId: entity!.id,
   };
 }

@@ -18,7 +18,7 @@ describe("POST /v1/mcp/execute and GET /v1/mcp/tools", () => {
     const res = await api("/v1/mcp/tools", { token: w.t.keys.readonly });
     expect(res.status).toBe(200);
     const names = res.body.tools.map((t: any) => t.name);
-    expect(names).toHaveLength(28);
+    expect(names).toHaveLength(30);
     for (const name of new Set(toolCases(w).map(([n]) => n))) expect(names).toContain(name);
     const getContact = res.body.tools.find((t: any) => t.name === "get_contact");
     expect(getContact.inputSchema).toMatchObject({

@@ -32,7 +32,7 @@ describe("standard MCP at /mcp (official SDK client)", () => {
     const client = await connect(w.t.keys.admin);
     expect(client.getServerVersion()?.name).toBe("ventros-crm");
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(28);
+    expect(tools).toHaveLength(30);
     expect(tools.find((t) => t.name === "send_message")?.annotations?.readOnlyHint).toBe(false);
     for (const [name, args, check] of toolCases(w)) {
       const result = await client.callTool({ name, arguments: args });

@@ -1,8 +1,13 @@
+import { sql } from "drizzle-orm";
 import { expect } from "vitest";
+import { recordSkipped } from "../../src/services/ai/orchestrate";
+import { RulesExtractor } from "../../src/services/memory/extraction";
+import { extractDocumentKnowledge } from "../../src/services/memory/knowledge/extract";
+import { observeFacts } from "../../src/services/memory/knowledge/facts";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
-import { uploadAndProcess } from "../support/memory";
+import { memoryContext, uploadAndProcess } from "../support/memory";
 import { inboundText, postWaha } from "../support/waha";
 
 export const db = testDatabase();
@@ -58,6 +63,46 @@ export async function arrangeWorld() {
     { bytes: contractText, name: "contrato.md", type: "text/markdown" },
     { title: "Contrato Padaria São João", documentType: "contract", contactId: contact.id },
   );
+  // What the queue's knowledge handlers would leave (run here, not waited for): the document's entities and edges,
+  // and one fact about the contact.
+  const svc = memoryContext(db, { tenantId: t.tenant.id, projectId: t.project.id });
+  await extractDocumentKnowledge(svc, new RulesExtractor(), document.id);
+  const [fact] = await observeFacts(
+    svc,
+    contact.id,
+    [
+      {
+        factType: "preference",
+        factKey: "preference.payment.method",
+        factValue: "pix",
+        factText: "prefiro PIX",
+        confidence: 0.8,
+        start: 0,
+        end: 11,
+      },
+    ],
+    { sourceId: first.body.messageId, observedAt: new Date(), extractor: "test" },
+  );
+  const { rows: entities } = await db.query.execute<{ id: string }>(
+    sql`select id from memory_entities where project_id = ${t.project.id} and entity_type = 'money' and normalized_key = 'BRL 12500.00'`,
+  );
+  // An AI decision on the conversation (agent_executions.get reads it).
+  const executionId = crypto.randomUUID();
+  await recordSkipped(
+    db,
+    {
+      id: executionId,
+      tenantId: t.tenant.id,
+      projectId: t.project.id,
+      sessionId: first.body.sessionId,
+      contactId: contact.id,
+      channelId: channel.id,
+      messageIds: [first.body.messageId],
+    },
+    { handled: false, reason: "ai_disabled" },
+    "CustomerService",
+    new Date(),
+  );
   return {
     t,
     channel,
@@ -73,6 +118,9 @@ export async function arrangeWorld() {
     reply,
     document,
     contractText,
+    factId: fact!.factId!,
+    entityId: entities[0]!.id,
+    executionId,
   };
 }
 
@@ -111,12 +159,9 @@ export function toolCases(w: World): [string, Record<string, unknown>, (result: 
       { group_id: w.firstMessageId, window_seconds: 60 },
       (r) => {
         expect(r.messages).toHaveLength(3);
-        expect(r.messages[2].media).toEqual({
-          url: "http://waha.local/files/p.jpg",
-          mimetype: "image/jpeg",
-          filename: null,
-          pending: false,
-        });
+        // Our stored copy's URL once the media consumer has stored it (services/media); WAHA's link is never shown.
+        expect(r.messages[2].media).toMatchObject({ mimetype: "image/jpeg", filename: null });
+        expect(String(r.messages[2].media.url)).not.toContain("waha.local");
       },
     ],
     [
@@ -179,9 +224,20 @@ export function toolCases(w: World): [string, Record<string, unknown>, (result: 
       "search_memory",
       { query: "valor do contrato", contact_id: w.contact.id },
       (r) => {
-        expect(r.facts).toEqual([]);
+        // All of the contact's current facts come with the passages (the one the world stores: services/memory/knowledge).
+        expect(r.facts.map((f: any) => [f.fact_key, f.fact_value])).toEqual([["preference.payment.method", "pix"]]);
         expect(r.embeddings.results.map((x: any) => x.document_id)).toContain(w.document.id);
       },
+    ],
+    [
+      "get_contact_facts",
+      { contact_id: w.contact.id, include_history: true },
+      (r) => expect(r.facts.map((f: any) => [f.fact_key, f.fact_value, f.current])).toEqual([["preference.payment.method", "pix", true]]),
+    ],
+    [
+      "get_document_references",
+      { entity: "R$ 12.500,00" },
+      (r) => expect(r.documents.map((d: any) => [d.document_id, d.pages])).toEqual([[w.document.id, [1]]]),
     ],
   ];
 }
@@ -218,5 +274,6 @@ export function foreignCalls(w: World, b: World): [string, Record<string, unknow
     ["add_to_list", { list_id: b.list.id, contact_ids: [w.contact.id] }],
     ["send_message", { contact_id: b.contact.id, text: "x" }],
     ["get_document", { document_id: b.document.id }],
+    ["get_contact_facts", { contact_id: b.contact.id }],
   ];
 }

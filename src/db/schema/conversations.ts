@@ -26,6 +26,8 @@ export const sessions = pgTable(
     outboundCount: integer("outbound_count").notNull().default(0),
     firstResponseAt: ts("first_response_at"),
     summary: text("summary"),
+    /** When a human released the conversation back to the AI: human replies before it no longer silence the AI. */
+    aiReleasedAt: ts("ai_released_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

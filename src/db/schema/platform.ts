@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns";
 import { actorTypeEnum } from "./enums";
 import { scope } from "./scope";
@@ -40,7 +40,11 @@ export const processedWebhookEvents = pgTable(
   (t) => [uniqueIndex("processed_webhook_events_uq").on(t.source, t.dedupeKey)],
 );
 
-/** One row per agent run or tool call, the raw material of agent-execution metrics. */
+/**
+ * One row per agent run (`kind` "execution": the row id is the execution id sent to the agent service) or MCP tool
+ * call (`kind` "tool_call", linked to its execution by `parent_execution_id` when an agent's execution token made it).
+ * A decision not to run an agent is an execution with status "skipped" and its reason in `decision`.
+ */
 export const agentExecutions = pgTable(
   "agent_executions",
   {
@@ -58,8 +62,32 @@ export const agentExecutions = pgTable(
     input: jsonb("input").$type<unknown>(),
     output: jsonb("output").$type<unknown>(),
     createdAt: createdAt(),
+    parentExecutionId: uuid("parent_execution_id"),
+    contactId: uuid("contact_id"),
+    channelId: uuid("channel_id"),
+    messageIds: jsonb("message_ids").$type<string[]>(),
+    agentType: text("agent_type"),
+    decision: jsonb("decision").$type<{ handled: boolean; reason: string }>(),
+    queuedAt: ts("queued_at"),
+    startedAt: ts("started_at"),
+    completedAt: ts("completed_at"),
+    agentMs: integer("agent_ms"),
+    overheadMs: integer("overhead_ms"),
+    subAgents: jsonb("sub_agents").$type<string[]>(),
+    mcpTools: jsonb("mcp_tools").$type<string[]>(),
+    tokensUsed: integer("tokens_used"),
+    costUsd: doublePrecision("cost_usd"),
+    errorMessage: text("error_message"),
+    replyMessageId: uuid("reply_message_id"),
+    model: text("model"),
+    updatedAt: ts("updated_at"),
   },
-  (t) => [index("agent_executions_scope_idx").on(t.tenantId, t.projectId, t.createdAt)],
+  (t) => [
+    index("agent_executions_scope_idx").on(t.tenantId, t.projectId, t.createdAt),
+    index("agent_executions_kind_idx").on(t.tenantId, t.projectId, t.kind, t.id),
+    index("agent_executions_parent_idx").on(t.parentExecutionId).where(sql`${t.parentExecutionId} is not null`),
+    index("agent_executions_contact_idx").on(t.contactId, t.createdAt).where(sql`${t.kind} = 'execution'`),
+  ],
 );
 
 /** Queue messages that exhausted their retries (delivered by the dead-letter queue), kept for inspection and replay. */

@@ -4,6 +4,7 @@ import { uuidv7 } from "../../lib/ids";
 import { createLogger } from "../../lib/logger";
 import { publishOutbox } from "../../outbox/publisher";
 import { pushAllLive } from "../../realtime/live";
+import { routeCommittedToAgent } from "../../services/ai/inbound";
 import { afterResponse } from "../after-response";
 import type { AppEnv } from "../context";
 
@@ -42,9 +43,14 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     const committed = [...(c.var.svc?.outbox.takePending() ?? []), ...c.var.committedEvents];
     afterResponse(c.executionCtx, async () => {
       if (committed.length)
-        await publishOutbox(db, c.env.EVENTS, log, { events: committed, beforeSend: (messages) => pushAllLive(c.env, messages) }).catch(
-          (err) => log.warn("outbox publish failed", { err }),
-        );
+        await publishOutbox(db, c.env.EVENTS, log, {
+          events: committed,
+          // Then inbound customer messages go to the AI decision (the queue's copy is the durable path).
+          beforeSend: async (messages) => {
+            await pushAllLive(c.env, messages);
+            await routeCommittedToAgent(c.env, db, log, messages);
+          },
+        }).catch((err) => log.warn("outbox publish failed", { err }));
       await db.close().catch((err) => log.warn("closing database pool failed", { err }));
     });
     log.info("request", {

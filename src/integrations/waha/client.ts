@@ -102,6 +102,26 @@ export async function sendViaWaha(
   return { messageId: messageIdFrom(raw, req.chatId), raw };
 }
 
+/**
+ * Shows (or stops showing) "typing…" in the chat: WAHA `POST /api/startTyping` | `/api/stopTyping` `{session, chatId}`.
+ * Presence is cosmetic: a failure is reported, never retried.
+ */
+export async function setTypingViaWaha(cfg: WahaChannelConfig, chatId: string, typing: boolean, timeoutMs = 5_000): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${cfg.baseUrl}/api/${typing ? "startTyping" : "stopTyping"}`, {
+      method: "POST",
+      headers: headersFor(cfg, true),
+      body: JSON.stringify({ session: cfg.session, chatId }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel();
+  } catch (err) {
+    throw networkError(err, timeoutMs);
+  }
+  if (!res.ok) throw new WahaError(`WAHA answered ${res.status}`, res.status, false);
+}
+
 /** One message of a chat as WAHA lists it (the fields reconciliation reads). */
 export interface WahaChatMessage {
   id: string;

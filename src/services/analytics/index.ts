@@ -84,7 +84,8 @@ function agentStatsQuery(ctx: ServiceContext, from: string, to: string, agentIds
     select a.id as agent_id, a.name, a.kind,
       coalesce(m.messages_sent, 0) as messages_sent,
       coalesce(s.sessions_handled, 0) as sessions_handled,
-      s.avg_first_response_seconds, s.avg_resolution_seconds, coalesce(s.sessions_resolved, 0) as sessions_resolved
+      s.avg_first_response_seconds, s.avg_resolution_seconds, coalesce(s.sessions_resolved, 0) as sessions_resolved,
+      x.ai_executions, x.ai_succeeded, x.ai_avg_agent_ms, x.ai_tokens, x.ai_cost_usd
     from agents a
     left join lateral (
       select count(*)::int as messages_sent from messages m
@@ -99,6 +100,14 @@ function agentStatsQuery(ctx: ServiceContext, from: string, to: string, agentIds
              (count(*) filter (where se.status in ('ended', 'manually_closed')))::int as sessions_resolved
       from sessions se where se.agent_id = a.id and se.started_at >= ${from}::timestamptz and se.started_at < ${to}::timestamptz
     ) s on true
+    -- AI agents: their executions (agent_executions rows of kind execution, skipped decisions excluded).
+    left join lateral (
+      select count(*)::int as ai_executions, (count(*) filter (where e.status = 'succeeded'))::int as ai_succeeded,
+             round(avg(e.agent_ms))::int as ai_avg_agent_ms, coalesce(sum(e.tokens_used), 0)::int as ai_tokens,
+             coalesce(sum(e.cost_usd), 0)::float8 as ai_cost_usd
+      from agent_executions e where a.kind = 'ai' and e.agent_id = a.id and e.kind = 'execution' and e.status <> 'skipped'
+        and e.created_at >= ${from}::timestamptz and e.created_at < ${to}::timestamptz
+    ) x on true
     where a.tenant_id = ${p.tenantId} and a.project_id = ${p.projectId} ${only}`;
 }
 

@@ -5,8 +5,11 @@ import { type actorTypeEnum, roleEnum } from "../../db/schema/enums";
 export const Role = z.enum(roleEnum.enumValues);
 export type Role = z.infer<typeof Role>;
 
-/** The actors that call the API: the database's actor types minus those that only appear in history (agent, contact). */
-export type CallerType = Extract<(typeof actorTypeEnum.enumValues)[number], "user" | "api_key" | "system">;
+/**
+ * The actors that call the API: the database's actor types minus `contact` (history only). `agent` is an AI agent
+ * during one execution (its id is the execution id; see agent-token.ts).
+ */
+export type CallerType = Extract<(typeof actorTypeEnum.enumValues)[number], "user" | "api_key" | "system" | "agent">;
 
 /** Who is calling, resolved once per request from a JWT or an API key, and for which tenant/project. */
 export interface Principal {

@@ -3,6 +3,7 @@ import { type Database, schema } from "../../db";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { API_KEY_PREFIX } from "../api-keys/create";
+import { AGENT_TOKEN_PREFIX, verifyAgentToken } from "./agent-token";
 import { type CachedApiKey, cacheApiKey, cachedApiKey } from "./api-key-cache";
 import type { Principal } from "./principal";
 import { verifyAccessToken } from "./tokens";
@@ -20,6 +21,7 @@ export async function resolvePrincipal(db: Database, jwtSecret: string, authoriz
   const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
   if (!match) throw new AppError("unauthorized", "Missing bearer token (Authorization: Bearer <token or API key>)");
   const token = match[1]!;
+  if (token.startsWith(AGENT_TOKEN_PREFIX)) return { principal: await verifyAgentToken(jwtSecret, token) };
   if (!token.startsWith(API_KEY_PREFIX)) return { principal: await verifyAccessToken(jwtSecret, token) };
 
   const now = new Date();

@@ -21,7 +21,15 @@ interface GroupedMessage {
   body: string | null;
   contentType: string;
   sentAt: string;
-  media: { url: string | null; mimetype: string | null; filename: string | null; pending: boolean } | null;
+  media: {
+    url: string | null;
+    mimetype: string | null;
+    filename: string | null;
+    pending: boolean;
+    /** pending | stored | unavailable | too_large | failed (services/media). */
+    status: string;
+    bytes: number | null;
+  } | null;
   /** Transcripts, image descriptions… when an enrichment has been stored on the message. */
   enrichment: unknown;
 }
@@ -60,11 +68,14 @@ async function groupsOf(ctx: ServiceContext, sessionId: string, windowSeconds: n
     ), numbered as (
       select *, sum(starts) over (order by at, id) as grp from marked
     )
-    select first_value(id) over g as group_id, id, session_id, contact_id, body, content_type::text as content_type, at,
-           media_url, media_mimetype, media_filename, metadata
-    from numbered
-    window g as (partition by grp order by at, id)
-    order by at, id`);
+    select first_value(n.id) over g as group_id, n.id, n.session_id, n.contact_id, n.body, n.content_type::text as content_type, n.at,
+           n.media_url, n.media_mimetype, n.media_filename, n.metadata,
+           mm.status::text as media_status, coalesce(mm.mime_type, mm.declared_mime_type) as media_type, mm.filename as media_name,
+           mm.bytes as media_bytes
+    from numbered n
+    left join message_media mm on mm.message_id = n.id and mm.project_id = n.project_id
+    window g as (partition by n.grp order by n.at, n.id)
+    order by n.at, n.id`);
   const groups = new Map<string, MessageGroup>();
   for (const r of rows) {
     const at = new Date(r.at).toISOString();
@@ -83,21 +94,32 @@ async function groupsOf(ctx: ServiceContext, sessionId: string, windowSeconds: n
       };
       groups.set(r.group_id, g);
     }
-    const hasMedia = r.media_url || r.media_mimetype || r.metadata?.mediaPending;
+    const hasMedia = r.media_status || r.media_url || r.media_mimetype || r.metadata?.mediaPending;
+    // The stored copy (services/media) when there is one: our URL, never WAHA's (it needs WAHA's key and expires).
+    const media = r.media_status
+      ? {
+          url: r.media_status === "stored" ? `/api/v1/messages/${r.id}/media` : null,
+          mimetype: r.media_type ?? r.media_mimetype,
+          filename: r.media_name ?? r.media_filename,
+          pending: r.media_status === "pending",
+          status: r.media_status,
+          bytes: r.media_bytes ?? null,
+        }
+      : { url: null, mimetype: r.media_mimetype, filename: r.media_filename, pending: true, status: "pending", bytes: null };
     g.messages.push({
       id: r.id,
       body: r.body,
       contentType: r.content_type,
       sentAt: at,
-      media: hasMedia
-        ? { url: r.media_url, mimetype: r.media_mimetype, filename: r.media_filename, pending: Boolean(r.metadata?.mediaPending) }
-        : null,
+      media: hasMedia ? media : null,
       enrichment: r.metadata?.enrichment ?? null,
     });
     g.endedAt = at;
     g.messageCount++;
     if (!g.contentTypes.includes(r.content_type)) g.contentTypes.push(r.content_type);
-    const piece = r.body || r.metadata?.enrichment?.transcript || r.metadata?.enrichment?.description;
+    const e = r.metadata?.enrichment;
+    const read = e?.transcript || (e?.description ? [e.description, e.visibleText].filter(Boolean).join("\n") : null);
+    const piece = [r.body, read].filter(Boolean).join("\n");
     if (piece) g.text = g.text ? `${g.text}\n${piece}` : piece;
   }
   return [...groups.values()];

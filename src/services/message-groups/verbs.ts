@@ -18,9 +18,18 @@ const GroupedMessage = z.object({
   contentType: z.string(),
   sentAt: z.string(),
   media: z
-    .object({ url: z.string().nullable(), mimetype: z.string().nullable(), filename: z.string().nullable(), pending: z.boolean() })
+    .object({
+      url: z.string().nullable().describe("The stored copy (GET it with your credentials), null until stored"),
+      mimetype: z.string().nullable(),
+      filename: z.string().nullable(),
+      pending: z.boolean(),
+      status: z.string().describe("pending | stored | unavailable | too_large | failed"),
+      bytes: z.number().nullable(),
+    })
     .nullable(),
-  enrichment: z.unknown(),
+  enrichment: z
+    .unknown()
+    .describe("What was read from the media: {status, kind, provider, model, transcript | description + visibleText | documentId, error}"),
 });
 
 export const listMessageGroupsVerb = defineVerb({

@@ -14,7 +14,11 @@ import type { SendMessageInput } from "./schemas";
  * Queues an outbound WhatsApp message: the message row (status `queued`), the session bookkeeping and the
  * `message.queued` event commit together; the queue consumer performs the WAHA call and moves it to `sent`.
  */
-export async function sendMessage(ctx: ServiceContext, input: SendMessageInput) {
+export async function sendMessage(
+  ctx: ServiceContext,
+  input: SendMessageInput,
+  opts: { id?: string; metadata?: Record<string, unknown> } = {},
+) {
   const contact = await loadContact(ctx, input.contactId);
   await assertCanWorkContact(ctx, contact);
   const channelId = input.channelId ?? (await defaultChannel(ctx, contact.id));
@@ -28,13 +32,21 @@ export async function sendMessage(ctx: ServiceContext, input: SendMessageInput) 
   const scope = scopeValues(ctx.principal);
   const now = new Date();
   return ctx.db.transaction(async (tx) => {
+    // A caller-chosen id (an AI reply: its execution's id) makes a repeated call return the first message, unchanged.
+    if (opts.id) {
+      const [existing] = await tx
+        .select()
+        .from(schema.messages)
+        .where(inScope(schema.messages, ctx.principal, eq(schema.messages.id, opts.id)));
+      if (existing) return existing;
+    }
     const { session } = await findOrOpenSession(tx, ctx.outbox, scope, {
       contactId: contact.id,
       channelId: channel.id,
       timeoutMinutes: settings.sessionTimeoutMinutes,
       at: now,
     });
-    const id = uuidv7();
+    const id = opts.id ?? uuidv7();
     const [message] = await tx
       .insert(schema.messages)
       .values({
@@ -54,7 +66,7 @@ export async function sendMessage(ctx: ServiceContext, input: SendMessageInput) 
         replyToChannelMessageId,
         fromMe: true,
         sentByAgentId: input.agentId ?? null,
-        metadata: { sentBy: ctx.principal.actor },
+        metadata: { ...opts.metadata, sentBy: ctx.principal.actor },
       })
       .returning();
     await tx

@@ -1,10 +1,31 @@
 import { z } from "zod";
 import { contentTypeEnum, messageDirectionEnum, messageStatusEnum } from "../../db/schema/enums";
+import { mediaEnrichmentStatusEnum, mediaStatusEnum } from "../../db/schema/media";
 import { nullableTimestamp, page, resource, timestamp } from "../shared/output";
 import { defineVerb } from "../verbs/define";
 import { listMessages } from "./list";
 import { MessageListQuery, messageListRules, SendMessageInput, sendMessageRules } from "./schemas";
 import { sendMessage } from "./send";
+
+export const MessageMedia = z
+  .object({
+    status: z.enum(mediaStatusEnum.enumValues),
+    mimeType: z.string().nullable().describe("Sniffed from the bytes"),
+    filename: z.string().nullable(),
+    bytes: z.number().nullable(),
+    sha256: z.string().nullable(),
+    error: z.string().nullable(),
+    url: z.string().nullable().describe("GET it with your credentials (Range supported); /media/url gives a signed one"),
+    enrichment: z.object({
+      status: z.enum(mediaEnrichmentStatusEnum.enumValues),
+      kind: z.string().nullable().describe("transcript | description | document"),
+      provider: z.string().nullable(),
+      model: z.string().nullable(),
+      result: z.record(z.string(), z.unknown()).nullable(),
+      error: z.string().nullable(),
+    }),
+  })
+  .meta({ id: "MessageMedia" });
 
 const Message = resource("Message", {
   sessionId: z.string(),
@@ -26,6 +47,7 @@ const Message = resource("Message", {
   deliveredAt: nullableTimestamp,
   readAt: nullableTimestamp,
   createdAt: timestamp,
+  media: MessageMedia.nullable().optional().describe("The stored copy of the message's file and what was read from it (lists only)"),
 });
 
 export const listMessagesVerb = defineVerb({

@@ -1,4 +1,5 @@
 import * as agents from "../agents/verbs";
+import * as ai from "../ai/verbs";
 import * as analytics from "../analytics/verbs";
 import * as apiKeys from "../api-keys/verbs";
 import * as channels from "../channels/verbs";
@@ -6,7 +7,9 @@ import * as contacts from "../contacts/verbs";
 import * as deadLetters from "../dead-letters/verbs";
 import * as leads from "../leads/verbs";
 import * as lists from "../lists/verbs";
+import * as media from "../media/verbs";
 import * as members from "../members/verbs";
+import * as knowledge from "../memory/knowledge/verbs";
 import * as memory from "../memory/verbs";
 import * as messageGroups from "../message-groups/verbs";
 import * as messages from "../messages/verbs";
@@ -20,6 +23,7 @@ import type { AnyVerb } from "./define";
 
 const modules = [
   agents,
+  ai,
   analytics,
   apiKeys,
   channels,
@@ -27,8 +31,10 @@ const modules = [
   deadLetters,
   leads,
   lists,
+  media,
   members,
   memory,
+  knowledge,
   messageGroups,
   messages,
   notes,

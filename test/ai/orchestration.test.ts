@@ -1,0 +1,320 @@
+import { env } from "cloudflare:workers";
+import { sql } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { createAgentServiceClient } from "../../src/integrations/agent-service";
+import { createLogger } from "../../src/lib/logger";
+import type { OutboxMessage } from "../../src/outbox/events";
+import { routeInboundToAgent } from "../../src/services/ai/inbound";
+import { executionIdFor, runTurn, type Turn, type TurnDeps } from "../../src/services/ai/orchestrate";
+import { api } from "../support/api";
+import { testDatabase } from "../support/db";
+import { createActors } from "../support/fixtures";
+import { configureSandbox, wahaUrl } from "../support/sandbox";
+import { inboundText, postWaha } from "../support/waha";
+
+const db = testDatabase();
+const log = createLogger({ test: "ai" }, "error");
+const serviceUrl = () => inject("agentServiceUrl");
+
+async function setFault(executionId: string, fault: Record<string, unknown>) {
+  const res = await fetch(`${serviceUrl()}/__agent-service/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ executionId, fault }),
+  });
+  if (!res.ok) throw new Error(`faults: ${res.status}`);
+  await res.body?.cancel();
+}
+const received = async (executionId: string): Promise<{ method: string; protocol: string }[]> =>
+  (await fetch(`${serviceUrl()}/__agent-service/calls?executionId=${executionId}`)).json();
+const presence = async (session: string): Promise<{ action: string; chatId: string }[]> =>
+  (await fetch(`${wahaUrl()}/__sandbox/presence?session=${encodeURIComponent(session)}`)).json();
+const sent = async (session: string): Promise<{ endpoint: string; body: any }[]> =>
+  (await fetch(`${wahaUrl()}/__sandbox/sent?session=${encodeURIComponent(session)}`)).json();
+
+const rows = async (q: ReturnType<typeof sql>) => (await db.query.execute<any>(q)).rows;
+const executions = (projectId: string) =>
+  rows(sql`select * from agent_executions where project_id = ${projectId} and kind = 'execution' order by created_at, id`);
+
+async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, ms = 25_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+const terminal = (r: any) => ["succeeded", "failed", "timed_out", "cancelled", "skipped"].includes(r.status);
+
+async function conversation(settings: Record<string, unknown>) {
+  const t = await createActors(db);
+  const channel = await t.channel();
+  await configureSandbox({ name: channel.wahaSession });
+  const res = await api("/api/v1/ai-settings", { method: "PATCH", token: t.keys.admin, body: { enabled: true, ...settings } });
+  if (res.status !== 200) throw new Error(`settings: ${JSON.stringify(res.body)}`);
+  const from = `55119${Math.floor(Math.random() * 1e8)
+    .toString()
+    .padStart(8, "0")}@c.us`;
+  return { t, channel, from };
+}
+
+async function inbound(c: Awaited<ReturnType<typeof conversation>>, body: string) {
+  const res = await postWaha(c.channel, "message", inboundText(c.from, body));
+  expect(res.status).toBe(200);
+  const [m] = await rows(sql`select id, session_id, contact_id from messages where project_id = ${c.t.project.id} and body = ${body}
+    order by id desc limit 1`);
+  return m as { id: string; session_id: string; contact_id: string };
+}
+
+describe("AI orchestration: one answer per burst, through the session's Durable Object", () => {
+  it("a burst of three messages is answered once, as a group, through WAHA, with typing shown", async () => {
+    const c = await conversation({ quietWindowMs: 1500 });
+    const first = await inbound(c, "oi");
+    await inbound(c, "tudo bem?");
+    await inbound(c, "quanto custa o plano?");
+    const [done] = await until(
+      "the execution",
+      () => executions(c.t.project.id),
+      (r) => r.length > 0 && r.every(terminal),
+    );
+    const all = await executions(c.t.project.id);
+    expect(all).toHaveLength(1);
+    expect(done.id).toBe(await executionIdFor(first.session_id, first.id));
+    expect(done).toMatchObject({ status: "succeeded", agent_type: "CustomerService", decision: { handled: true, reason: "handled" } });
+    expect(done.message_ids).toHaveLength(3);
+    expect(done.reply_message_id).toBe(done.id);
+    expect(done.agent_ms).toBeGreaterThanOrEqual(0);
+    expect(done.overhead_ms).toBeGreaterThanOrEqual(0);
+    expect(new Date(done.queued_at) <= new Date(done.started_at)).toBe(true);
+    const replies = await rows(sql`select * from messages where project_id = ${c.t.project.id} and direction = 'outbound'`);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].id).toBe(done.id);
+    expect(replies[0].metadata.sentBy).toEqual({ type: "agent", id: done.id });
+    const wahaSent = await until(
+      "the WAHA send",
+      () => sent(c.channel.wahaSession),
+      (s) => s.length > 0,
+    );
+    expect(wahaSent).toHaveLength(1);
+    expect(wahaSent[0]!.body.text).toBe(replies[0].body);
+    expect((await presence(c.channel.wahaSession)).map((p) => p.action)).toEqual(["startTyping", "stopTyping"]);
+    const calls = await received(done.id);
+    expect(calls.filter((x) => x.method === "ExecuteAgent")).toHaveLength(1);
+    expect(calls[0]!.protocol).toBe("grpc-web");
+    const events = await rows(sql`select * from outbox where project_id = ${c.t.project.id} and topic = 'agent.response_generated'`);
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ executionId: done.id, messageId: done.id, status: "succeeded" });
+  });
+
+  it("a redelivered message.created, a retried turn and a crash after the agent answered still give one reply", async () => {
+    const c = await conversation({ quietWindowMs: 800 });
+    const m = await inbound(c, "qual o horário de vocês?");
+    const [done] = await until(
+      "the execution",
+      () => executions(c.t.project.id),
+      (r) => r.length > 0 && r.every(terminal),
+    );
+    expect(done.status).toBe("succeeded");
+    // The queue delivers message.created again: the room knows the message.
+    const [event] = await rows(sql`select * from outbox where topic = 'message.created' and payload->>'messageId' = ${m.id}`);
+    const redelivered: OutboxMessage = {
+      ...event,
+      tenantId: c.t.tenant.id,
+      projectId: c.t.project.id,
+      createdAt: new Date().toISOString(),
+    };
+    expect(await routeInboundToAgent(env, db, log, redelivered)).toBe("duplicate");
+    // The alarm runs the same turn again: nothing new.
+    const turn: Turn = {
+      executionId: done.id,
+      tenantId: c.t.tenant.id,
+      projectId: c.t.project.id,
+      sessionId: m.session_id,
+      contactId: m.contact_id,
+      channelId: c.channel.id,
+      messages: [{ messageId: m.id, receivedAt: Date.now() }],
+      quietWindowMs: 800,
+    };
+    const deps: TurnDeps = {
+      db,
+      log,
+      agentService: createAgentServiceClient({ url: serviceUrl(), protocol: "grpc-web", token: inject("agentServiceToken") }),
+      signingSecret: "x".repeat(40),
+      relay: async () => {},
+      publish: async () => {},
+    };
+    expect(await runTurn(deps, turn)).toEqual({ status: "already_done" });
+    // A crash after the agent's answer was stored but before the reply: the next run replies once, then never again.
+    await db.query.execute(sql`update agent_executions set status = 'running' where id = ${done.id}`);
+    await db.query.execute(sql`delete from messages where id = ${done.id}`);
+    expect(await runTurn(deps, turn)).toMatchObject({ status: "succeeded", replyMessageId: done.id });
+    expect(await runTurn(deps, turn)).toEqual({ status: "already_done" });
+    const replies = await rows(sql`select id from messages where project_id = ${c.t.project.id} and direction = 'outbound'`);
+    expect(replies.map((r) => r.id)).toEqual([done.id]);
+    // The agent was asked once: the retries never sent ExecuteAgent again.
+    expect((await received(done.id)).filter((x) => x.method === "ExecuteAgent")).toHaveLength(1);
+  });
+
+  it("agent timeout: CancelExecution reaches the service and the fallback text is sent", async () => {
+    const c = await conversation({
+      quietWindowMs: 1500,
+      timeoutSeconds: 1,
+      onFailure: "fallback_text",
+      fallbackText: "Já te respondemos!",
+    });
+    const m = await inbound(c, "alô?");
+    const id = await executionIdFor(m.session_id, m.id);
+    await setFault(id, { kind: "hang" });
+    const [done] = await until(
+      "the execution",
+      () => executions(c.t.project.id),
+      (r) => r.length > 0 && r.every(terminal),
+      30_000,
+    );
+    expect(done).toMatchObject({ id, status: "timed_out", error_code: "timeout", reply_message_id: id });
+    expect((await received(id)).map((x) => x.method)).toEqual(expect.arrayContaining(["ExecuteAgent", "CancelExecution"]));
+    const [reply] = await rows(sql`select body, metadata from messages where id = ${id}`);
+    expect(reply.body).toBe("Já te respondemos!");
+    expect(reply.metadata).toMatchObject({ fallback: true });
+  });
+
+  it("agent error: handover to a human with a note; the AI then stays silent (human_takeover)", async () => {
+    const c = await conversation({ quietWindowMs: 1000 });
+    const agent = await api("/api/v1/agents", { method: "POST", token: c.t.keys.admin, body: { kind: "human", name: "Ana" } });
+    expect(agent.status).toBe(201);
+    await api("/api/v1/ai-settings", {
+      method: "PATCH",
+      token: c.t.keys.admin,
+      body: { onFailure: "handover", handoverAgentId: agent.body.id, handoverNote: "Cliente precisa de ajuda" },
+    });
+    const m = await inbound(c, "quero falar sobre meu contrato");
+    const id = await executionIdFor(m.session_id, m.id);
+    await setFault(id, { kind: "agent-error", code: "model_down", message: "the model is down" });
+    const [done] = await until(
+      "the execution",
+      () => executions(c.t.project.id),
+      (r) => r.length > 0 && r.every(terminal),
+    );
+    expect(done).toMatchObject({ id, status: "failed", error_code: "model_down", reply_message_id: null });
+    const [contact] = await rows(sql`select assigned_agent_id from contacts where id = ${m.contact_id}`);
+    expect(contact.assigned_agent_id).toBe(agent.body.id);
+    const notes = await rows(sql`select body, author_type from notes where contact_id = ${m.contact_id}`);
+    expect(notes).toHaveLength(1);
+    expect(notes[0].body).toContain("Cliente precisa de ajuda");
+    // The next message: a human holds the contact.
+    const next = await inbound(c, "alguém aí?");
+    const skipped = await until(
+      "the skipped decision",
+      () => rows(sql`select * from agent_executions where project_id = ${c.t.project.id} and status = 'skipped'`),
+      (r) => r.length > 0,
+    );
+    expect(skipped[0]).toMatchObject({ decision: { handled: false, reason: "human_takeover" }, message_ids: [next.id] });
+    expect(await rows(sql`select id from messages where project_id = ${c.t.project.id} and direction = 'outbound'`)).toHaveLength(0);
+  });
+
+  it("a human reply in the session silences the AI; opted-out contacts and disabled AI are recorded with their reason", async () => {
+    const c = await conversation({ quietWindowMs: 500, optOutTag: "no-bot" });
+    const m = await inbound(c, "bom dia");
+    await until(
+      "the first answer",
+      () => executions(c.t.project.id),
+      (r) => r.length > 0 && r.every(terminal),
+    );
+    // A person answers through the API (an API key: not the AI's execution token).
+    const human = await api("/api/v1/messages", {
+      method: "POST",
+      token: c.t.keys.user,
+      body: { contactId: m.contact_id, text: "Oi, aqui é a Ana" },
+    });
+    expect(human.status).toBe(202);
+    const after = await inbound(c, "obrigado Ana");
+    const reasons = async () =>
+      rows(
+        sql`select decision->>'reason' as reason, message_ids from agent_executions
+          where project_id = ${c.t.project.id} and status = 'skipped'`,
+      );
+    const [takeover] = await until("human_takeover", reasons, (r) => r.length > 0);
+    expect(takeover).toMatchObject({ reason: "human_takeover", message_ids: [after.id] });
+    // Released back to the AI: the next message is answered again.
+    const release = await api(`/api/v1/sessions/${m.session_id}/release-to-ai`, { method: "POST", token: c.t.keys.user });
+    expect(release.status).toBe(200);
+    const again = await inbound(c, "mais uma pergunta");
+    const answered = await until(
+      "the answer after release",
+      () => rows(sql`select status from agent_executions where message_ids @> ${JSON.stringify([again.id])}::jsonb`),
+      (r) => r.length > 0 && terminal(r[0]),
+    );
+    expect(answered[0].status).toBe("succeeded");
+    // Opted out (a fresh contact with the tag)
+    const c2 = await conversation({ quietWindowMs: 500, optOutTag: "no-bot" });
+    const m2 = await inbound(c2, "primeira mensagem");
+    await until(
+      "first decision",
+      () => executions(c2.t.project.id),
+      (r) => r.length > 0 && r.every(terminal),
+    );
+    const tag = await api("/api/v1/tags", { method: "POST", token: c2.t.keys.admin, body: { name: "No-Bot" } });
+    const attach = await api(`/api/v1/contacts/${m2.contact_id}/tags`, {
+      method: "POST",
+      token: c2.t.keys.admin,
+      body: { tagId: tag.body.id },
+    });
+    expect([200, 201]).toContain(attach.status);
+    await inbound(c2, "pare de me responder");
+    const [optOut] = await until(
+      "opted_out",
+      () =>
+        rows(sql`select decision->>'reason' as reason from agent_executions where project_id = ${c2.t.project.id} and status = 'skipped'`),
+      (r) => r.length > 0,
+    );
+    expect(optOut.reason).toBe("opted_out");
+    // Disabled.
+    await api("/api/v1/ai-settings", { method: "PATCH", token: c2.t.keys.admin, body: { enabled: false } });
+    const m3 = await inbound(c2, "ainda aí?");
+    await until(
+      "ai_disabled",
+      () =>
+        rows(
+          sql`select decision->>'reason' as reason from agent_executions
+            where project_id = ${c2.t.project.id} and message_ids @> ${JSON.stringify([m3.id])}::jsonb`,
+        ),
+      (r) => r.length > 0 && r[0].reason === "ai_disabled",
+    );
+  });
+
+  it("the Connect protocol is selectable, and streaming relays typing and partial text to the session's room", async () => {
+    const c = await conversation({ quietWindowMs: 60_000, streaming: true });
+    const m = await inbound(c, "qual o preço?");
+    const relayed: { topic: string; payload: any }[] = [];
+    const turn: Turn = {
+      executionId: crypto.randomUUID(),
+      tenantId: c.t.tenant.id,
+      projectId: c.t.project.id,
+      sessionId: m.session_id,
+      contactId: m.contact_id,
+      channelId: c.channel.id,
+      messages: [{ messageId: m.id, receivedAt: Date.now() }],
+      quietWindowMs: 0,
+    };
+    const outcome = await runTurn(
+      {
+        db,
+        log,
+        agentService: createAgentServiceClient({ url: serviceUrl(), protocol: "connect", token: inject("agentServiceToken") }),
+        signingSecret: "x".repeat(40),
+        relay: async (topic, payload) => {
+          relayed.push({ topic, payload });
+        },
+        publish: async () => {},
+      },
+      turn,
+    );
+    expect(outcome).toMatchObject({ status: "succeeded", replyMessageId: turn.executionId });
+    const calls = await received(turn.executionId);
+    expect(calls.map((x) => [x.method, x.protocol])).toEqual([["ExecuteAgentStream", "connect"]]);
+    expect(relayed[0]).toMatchObject({ topic: "agent.typing", payload: { typing: true } });
+    expect(relayed.some((r) => r.topic === "agent.partial" && typeof r.payload.delta === "string")).toBe(true);
+    expect(relayed.at(-1)).toMatchObject({ topic: "agent.typing", payload: { typing: false } });
+  });
+});
