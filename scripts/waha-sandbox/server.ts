@@ -131,11 +131,20 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
         downloads: 0,
         failFirst: Number(url.searchParams.get("failFirst") ?? 0) || 0,
       });
-      return json(res, 200, { url: `${sandbox.url}${path}`, path });
+      // publicUrl: the same bytes without WAHA's key, as the business's own file host would serve them (outbound media).
+      return json(res, 200, { url: `${sandbox.url}${path}`, path, publicUrl: `${sandbox.url}/__sandbox/public${path}` });
     }
     // Downloads per file path, for tests that check a file is fetched once.
     if (req.method === "GET" && url.pathname === "/__sandbox/files") {
       return json(res, 200, Object.fromEntries([...files].map(([path, f]) => [path, { downloads: f.downloads, bytes: f.bytes.length }])));
+    }
+    if (req.method === "GET" && url.pathname.startsWith("/__sandbox/public/")) {
+      const file = files.get(url.pathname.slice("/__sandbox/public".length));
+      if (!file) return json(res, 404, { message: "file not found" });
+      file.downloads++;
+      res.writeHead(200, { "content-type": file.mimetype, "content-length": String(file.bytes.length) });
+      res.end(file.bytes);
+      return;
     }
     // WAHA: GET /api/files/{session}/{file} — media it downloaded, with the session's API key; 404 once cleaned.
     if (req.method === "GET" && parts[0] === "api" && parts[1] === "files" && parts.length === 4) {

@@ -5,7 +5,7 @@ import { LIVE_TOPICS } from "../realtime/live";
 import { closeRevokedConnections } from "../realtime/revocation";
 import { routeInboundToAgent } from "../services/ai/inbound";
 import { eraseContactMedia, processMessageMedia, registerMessageMedia } from "../services/media/service";
-import { processDocument } from "../services/memory/documents/service";
+import { forgetContactDocuments, processDocument } from "../services/memory/documents/service";
 import { extractorFor } from "../services/memory/extraction/config";
 import { embedMessage, forgetContactConversations, refreshMessageMemory } from "../services/memory/ingest";
 import { extractDocumentKnowledge, extractMessageKnowledge } from "../services/memory/knowledge/extract";
@@ -69,6 +69,7 @@ export const topicHandlers: Partial<Record<Topic, TopicHandler>> = {
   },
   "contact.deleted": async (message, c) => {
     await forgetContactConversations(c.svc, String(message.payload.contactId));
+    await forgetContactDocuments(c.svc, String(message.payload.contactId));
     await eraseContactMedia(c.svc, c.env.DOCUMENTS, String(message.payload.contactId));
   },
   // Download from WAHA (or the API caller's URL) into R2, then transcribe / describe / ingest it (services/media).

@@ -11,7 +11,6 @@ import type { Role } from "../../src/services/auth/principal";
 import { createServiceContext } from "../../src/services/context";
 import { recordDeadLetter } from "../../src/services/dead-letters";
 import { inviteMember } from "../../src/services/members/invitations";
-import { observeFacts } from "../../src/services/memory/knowledge/facts";
 import { joinTransaction } from "../../src/services/shared/transaction";
 import { callVerb, isMutation } from "../../src/services/verbs/define";
 import { verbs, verbsByName } from "../../src/services/verbs/registry";
@@ -19,6 +18,7 @@ import { arrangeWorld, db, type World } from "../mcp/support";
 import { api } from "../support/api";
 import { createTenantFixture } from "../support/fixtures";
 import { addMemberByInvitation, tokenFor } from "../support/invitations";
+import { observePixPreference } from "../support/knowledge";
 import { memoryContext, uploadFile } from "../support/memory";
 
 /**
@@ -97,22 +97,7 @@ function mutationInputs(w: World): Record<string, () => Promise<Record<string, u
   /** A current fact about a new contact, as the knowledge consumer would store it. */
   const fact = async () => {
     const c = await contact();
-    const [stored] = await observeFacts(
-      adminContext(w),
-      c.id,
-      [
-        {
-          factType: "preference",
-          factKey: "preference.payment.method",
-          factValue: "pix",
-          factText: "prefiro PIX",
-          confidence: 0.8,
-          start: 0,
-          end: 11,
-        },
-      ],
-      { sourceId: crypto.randomUUID(), observedAt: new Date(), extractor: "test" },
-    );
+    const stored = await observePixPreference(adminContext(w), c.id, crypto.randomUUID());
     return stored!.factId!;
   };
   const session = async () => {

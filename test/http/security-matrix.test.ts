@@ -8,11 +8,11 @@ import type { Role } from "../../src/services/auth/principal";
 import { recordDeadLetter } from "../../src/services/dead-letters";
 import { RulesExtractor } from "../../src/services/memory/extraction";
 import { extractDocumentKnowledge } from "../../src/services/memory/knowledge/extract";
-import { observeFacts } from "../../src/services/memory/knowledge/facts";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 import { tokenFor } from "../support/invitations";
+import { observePixPreference } from "../support/knowledge";
 import { memoryContext, uploadAndProcess } from "../support/memory";
 
 /**
@@ -210,22 +210,7 @@ async function arrangeTenantB(b: Awaited<ReturnType<typeof createActors>>) {
   // B's knowledge: the document's entities (as the queue's handler would extract them) and a fact about B's contact.
   const svc = memoryContext(db, { tenantId: b.tenant.id, projectId: b.project.id });
   await extractDocumentKnowledge(svc, new RulesExtractor(), document.id);
-  const [fact] = await observeFacts(
-    svc,
-    contact.id,
-    [
-      {
-        factType: "preference",
-        factKey: "preference.payment.method",
-        factValue: "pix",
-        factText: "prefiro PIX",
-        confidence: 0.8,
-        start: 0,
-        end: 11,
-      },
-    ],
-    { sourceId: message.id, observedAt: new Date(), extractor: "test" },
-  );
+  const fact = await observePixPreference(svc, contact.id, message.id);
   const [entity] = (
     await db.query.execute<{ id: string }>(sql`select id from memory_entities where project_id = ${b.project.id} and entity_type = 'money'`)
   ).rows;

@@ -3,10 +3,10 @@ import { expect } from "vitest";
 import { recordSkipped } from "../../src/services/ai/orchestrate";
 import { RulesExtractor } from "../../src/services/memory/extraction";
 import { extractDocumentKnowledge } from "../../src/services/memory/knowledge/extract";
-import { observeFacts } from "../../src/services/memory/knowledge/facts";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
+import { observePixPreference } from "../support/knowledge";
 import { memoryContext, uploadAndProcess } from "../support/memory";
 import { inboundText, postWaha } from "../support/waha";
 
@@ -67,22 +67,7 @@ export async function arrangeWorld() {
   // and one fact about the contact.
   const svc = memoryContext(db, { tenantId: t.tenant.id, projectId: t.project.id });
   await extractDocumentKnowledge(svc, new RulesExtractor(), document.id);
-  const [fact] = await observeFacts(
-    svc,
-    contact.id,
-    [
-      {
-        factType: "preference",
-        factKey: "preference.payment.method",
-        factValue: "pix",
-        factText: "prefiro PIX",
-        confidence: 0.8,
-        start: 0,
-        end: 11,
-      },
-    ],
-    { sourceId: first.body.messageId, observedAt: new Date(), extractor: "test" },
-  );
+  const fact = await observePixPreference(svc, contact.id, first.body.messageId);
   const { rows: entities } = await db.query.execute<{ id: string }>(
     sql`select id from memory_entities where project_id = ${t.project.id} and entity_type = 'money' and normalized_key = 'BRL 12500.00'`,
   );

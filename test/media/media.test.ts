@@ -50,7 +50,7 @@ const CONTRACT = [
 async function putFile(session: string, bytes: Uint8Array, mimetype: string, q: Record<string, string> = {}) {
   const params = new URLSearchParams({ session, mimetype, name: `${crypto.randomUUID()}`, ...q });
   const res = await fetch(`${wahaUrl()}/__sandbox/files?${params}`, { method: "POST", body: bytes });
-  return (await res.json()) as { url: string; path: string };
+  return (await res.json()) as { url: string; path: string; publicUrl: string };
 }
 const downloads = async (path: string) =>
   ((await (await fetch(`${wahaUrl()}/__sandbox/files`)).json()) as Record<string, { downloads: number }>)[path]?.downloads ?? 0;
@@ -483,7 +483,8 @@ describe("media that lasts, and enrichment", () => {
       contactId: contact,
       contentType: "image",
       text: "o boleto",
-      media: { url: file.url, mimetype: "image/png" },
+      // The business's own file host: WAHA's file URLs need its key, which never goes with a caller's URL.
+      media: { url: file.publicUrl, mimetype: "image/png" },
     })) as { id: string };
     await markPublished(ctx.outbox.takeWritten());
     const reg = system();
@@ -582,6 +583,13 @@ describe("media that lasts, and enrichment", () => {
   it("deleting the contact erases its media objects from R2 (LGPD/GDPR) and what was read from them", async () => {
     const before = await env.DOCUMENTS.list({ prefix: `${t.tenant.id}/${t.project.id}/media/${pdfContact}/` });
     expect(before.objects.length).toBeGreaterThan(0);
+    // The PDF the contact sent, read into memory: its document, chunks and original go too.
+    const [sentDoc] = (
+      await db.query.execute<{ id: string; storage_key: string }>(
+        sql`select id, storage_key from documents where contact_id = ${pdfContact} and source = 'whatsapp'`,
+      )
+    ).rows;
+    expect(sentDoc).toBeDefined();
     // A file still waiting in the queue when the contact goes.
     const late = await putFile(session, png(), "image/png");
     const waiting = await receive({ url: late.url, mimetype: "image/png", filename: null });
@@ -618,6 +626,12 @@ describe("media that lasts, and enrichment", () => {
     });
     const msg = (await db.query.execute<any>(sql`select metadata from messages where id = ${pdfMessage}`)).rows[0];
     expect(msg.metadata.enrichment).toBeUndefined();
+    const left = await db.query.execute<{ n: number }>(
+      sql`select (select count(*) from documents where id = ${sentDoc!.id})::int
+               + (select count(*) from memory_embeddings where document_id = ${sentDoc!.id})::int as n`,
+    );
+    expect(left.rows[0]!.n).toBe(0);
+    expect(await env.DOCUMENTS.get(sentDoc!.storage_key)).toBeNull();
     // The waiting file is not fetched for an erased contact.
     expect(await consumeMedia(waiting.messageId)).toEqual({ acked: true, retried: false });
     expect(await row(waiting.messageId)).toMatchObject({ status: "unavailable", error: "erased with the contact", storage_key: null });
@@ -634,23 +648,42 @@ describe("media type sniffing", () => {
     expect(sniffMimeType(enc("RIFF\u0000\u0000\u0000\u0000WEBPVP8 "), null)).toBe("image/webp");
     expect(sniffMimeType(enc("Olá, segue o texto."), "text/html")).toBe("text/plain");
     expect(sniffMimeType(new Uint8Array([0x4d, 0x5a, 0x90, 0x00, 0x03]), "image/jpeg")).toBe("application/octet-stream");
+    // A zip keeps a declared Office type only when it is one plain token: it becomes the Content-Type we serve.
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x3c, 0x68]);
+    const docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    expect(sniffMimeType(zip, docx)).toBe(docx);
+    expect(sniffMimeType(zip, "application/vnd.oasis.opendocument.text, text/html")).toBe("application/zip");
+    expect(sniffMimeType(zip, "application/vnd.oasis.x\r\nx-evil: 1")).toBe("application/zip");
   });
 
-  it("sends WAHA's key only to the channel's WAHA: its file paths on another origin are re-based, other hosts get no key", () => {
-    expect(resolveMediaUrl("http://waha.internal:3000", "http://localhost:3000/api/files/s1/a.jpeg?x=1")).toEqual({
+  it("sends WAHA's key only with WAHA's own file paths, only for URLs WAHA gave, and never for a caller's URL", () => {
+    const waha = { fromWaha: true };
+    expect(resolveMediaUrl("http://waha.internal:3000", "http://localhost:3000/api/files/s1/a.jpeg?x=1", waha)).toEqual({
       url: "http://waha.internal:3000/api/files/s1/a.jpeg?x=1",
       withKey: true,
     });
-    expect(resolveMediaUrl("https://waha.example/base", "https://waha.example/api/files/a.ogg")).toEqual({
+    expect(resolveMediaUrl("https://waha.example/base", "https://waha.example/api/files/a.ogg", waha)).toEqual({
       url: "https://waha.example/api/files/a.ogg",
       withKey: true,
     });
-    expect(resolveMediaUrl("https://waha.example", "https://cdn.elsewhere.example/a.jpg")).toEqual({
+    expect(resolveMediaUrl("https://waha.example", "https://cdn.elsewhere.example/a.jpg", waha)).toEqual({
       url: "https://cdn.elsewhere.example/a.jpg",
       withKey: false,
     });
-    expect(resolveMediaUrl("https://waha.example", "file:///etc/passwd")).toBeNull();
-    expect(resolveMediaUrl(null, "https://waha.example/api/files/a.jpg")?.withKey).toBe(false);
+    // WAHA's API (sessions, chats, webhook secrets) is not a file path: no key, even on the channel's origin.
+    expect(resolveMediaUrl("https://waha.example", "https://waha.example/api/sessions", waha)?.withKey).toBe(false);
+    expect(
+      resolveMediaUrl("https://waha.example", "https://waha.example/api/s1/chats/x/messages/y?downloadMedia=true", waha)?.withKey,
+    ).toBe(false);
+    // A URL a caller gave (outbound media) is fetched as given: never re-based onto WAHA, never with its key.
+    const caller = { fromWaha: false };
+    expect(resolveMediaUrl("https://waha.example", "https://waha.example/api/files/a.jpg", caller)?.withKey).toBe(false);
+    expect(resolveMediaUrl("https://waha.example", "https://attacker.example/api/files/a.jpg", caller)).toEqual({
+      url: "https://attacker.example/api/files/a.jpg",
+      withKey: false,
+    });
+    expect(resolveMediaUrl("https://waha.example", "file:///etc/passwd", waha)).toBeNull();
+    expect(resolveMediaUrl(null, "https://waha.example/api/files/a.jpg", waha)?.withKey).toBe(false);
   });
 
   it("reads one byte range the way players ask, and says when it is outside the file", () => {

@@ -69,29 +69,33 @@ export async function withDeadline<T>(target: ModelTarget, timeoutMs: number, ca
  * POSTs JSON to a model endpoint under a deadline that covers the whole exchange (headers and body), and returns
  * the parsed answer or throws one of the errors above.
  */
-export async function postJson(
-  target: ModelTarget,
-  url: string,
-  body: unknown,
-  opts: { apiKey?: string; timeoutMs: number },
-): Promise<unknown> {
-  return withDeadline(target, opts.timeoutMs, async (signal) => {
+export function postJson(target: ModelTarget, url: string, body: unknown, opts: { apiKey?: string; timeoutMs: number }): Promise<unknown> {
+  return fetchJson(
+    target,
+    url,
+    {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+      },
+      body: JSON.stringify(body),
+    },
+    opts.timeoutMs,
+  );
+}
+
+/** Any one HTTP exchange with a model endpoint (e.g. a multipart upload), failing as postJson does. */
+export async function fetchJson(target: ModelTarget, url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
+  return withDeadline(target, timeoutMs, async (signal) => {
     let res: Response;
     let text: string;
     try {
-      res = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json",
-          ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
-        },
-        body: JSON.stringify(body),
-        signal,
-      });
+      res = await fetch(url, { ...init, signal });
       text = await res.text();
     } catch (err) {
-      if (signal.aborted) throw modelUnavailable(target, `no answer within ${opts.timeoutMs} ms`, err);
+      if (signal.aborted) throw modelUnavailable(target, `no answer within ${timeoutMs} ms`, err);
       throw modelUnavailable(target, "the connection failed before it answered", err);
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) {

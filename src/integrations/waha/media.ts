@@ -13,22 +13,29 @@ export type MediaDownload =
 /**
  * Where to fetch a media URL from, and whether WAHA's API key may go with it. WAHA builds `media.url` from its own
  * WAHA_BASE_URL, which is often `http://localhost:3000` behind a proxy: a file path of WAHA (`/api/files/…`) on
- * another origin is fetched from the channel's configured base URL instead. The key is only ever sent to that
- * origin — never to a third party a payload points at.
+ * another origin is fetched from the channel's configured base URL instead. The key goes only with WAHA's own file
+ * paths on the channel's origin, and only for URLs WAHA gave us (`fromWaha`: inbound webhooks, media lookups): a URL
+ * a caller supplies (outbound media) is fetched as it is, without the key — else any user could make the Worker
+ * read the channel's WAHA API (sessions, chats, webhook secrets) with its key and serve the answer back.
  */
-export function resolveMediaUrl(channelBaseUrl: string | null, url: string): { url: string; withKey: boolean } | null {
+export function resolveMediaUrl(
+  channelBaseUrl: string | null,
+  url: string,
+  opts: { fromWaha: boolean },
+): { url: string; withKey: boolean } | null {
   let parsed: URL;
   try {
-    parsed = channelBaseUrl ? new URL(url, channelBaseUrl) : new URL(url);
+    parsed = channelBaseUrl && opts.fromWaha ? new URL(url, channelBaseUrl) : new URL(url);
   } catch {
     return null;
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
-  if (!channelBaseUrl) return { url: parsed.toString(), withKey: false };
+  if (!channelBaseUrl || !opts.fromWaha) return { url: parsed.toString(), withKey: false };
   const base = new URL(channelBaseUrl);
-  if (parsed.origin === base.origin) return { url: parsed.toString(), withKey: true };
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const filePath = (path: string) => path.startsWith(`${prefix}/api/files/`) || path.startsWith("/api/files/");
+  if (parsed.origin === base.origin) return { url: parsed.toString(), withKey: filePath(parsed.pathname) };
   if (parsed.pathname.startsWith("/api/files/")) {
-    const prefix = base.pathname.replace(/\/+$/, "");
     return { url: `${base.origin}${prefix}${parsed.pathname}${parsed.search}`, withKey: true };
   }
   return { url: parsed.toString(), withKey: false };

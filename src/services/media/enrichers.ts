@@ -1,7 +1,7 @@
 import { aiBinding } from "../../integrations/embeddings";
 import type { AiBinding } from "../../integrations/embeddings/workers-ai";
 import { runModel } from "../../integrations/embeddings/workers-ai";
-import { type ModelTarget, modelRejected, modelUnavailable, withDeadline } from "../../integrations/models/calls";
+import { fetchJson, type ModelTarget, modelRejected } from "../../integrations/models/calls";
 import type { MediaSettings } from "./config";
 
 /** What one file is: its bytes, the sniffed type and the name it came with. */
@@ -122,31 +122,6 @@ export class WorkersAiImageDescriber implements ImageDescriber {
   }
 }
 
-/** One HTTP exchange with a model endpoint, failing as the other providers do (503 retry, 502 configuration). */
-async function modelFetch(target: ModelTarget, url: string, init: RequestInit, timeoutMs: number): Promise<unknown> {
-  return withDeadline(target, timeoutMs, async (signal) => {
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(url, { ...init, signal });
-      text = await res.text();
-    } catch (err) {
-      if (signal.aborted) throw modelUnavailable(target, `no answer within ${timeoutMs} ms`, err);
-      throw modelUnavailable(target, "the connection failed before it answered", err);
-    }
-    if (res.status >= 500 || res.status === 429 || res.status === 408) throw modelUnavailable(target, `it answered HTTP ${res.status}`);
-    if (!res.ok) {
-      const hint = res.status === 401 || res.status === 403 ? " (check the API key)" : "";
-      throw modelRejected(target, `it refused the request with HTTP ${res.status}${hint}`, { status: res.status });
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw modelRejected(target, "it answered with something that is not JSON");
-    }
-  });
-}
-
 const auth = (apiKey?: string): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 
 /** Any OpenAI-compatible `POST {base}/audio/transcriptions` (multipart `file`, `model`; JSON `{text}` back). */
@@ -163,7 +138,7 @@ export class OpenAiTranscriber implements Transcriber {
     form.append("model", this.model);
     form.append("response_format", "json");
     const url = `${this.opts.baseUrl.replace(/\/+$/, "")}/audio/transcriptions`;
-    const answer = await modelFetch(
+    const answer = await fetchJson(
       target,
       url,
       { method: "POST", headers: { accept: "application/json", ...auth(this.opts.apiKey) }, body: form },
@@ -197,7 +172,7 @@ export class OpenAiImageDescriber implements ImageDescriber {
       ],
     };
     const url = `${this.opts.baseUrl.replace(/\/+$/, "")}/chat/completions`;
-    const answer = await modelFetch(
+    const answer = await fetchJson(
       target,
       url,
       {

@@ -224,7 +224,8 @@ async function fetchFile(ctx: ServiceContext, deps: MediaDeps, row: MediaRow): P
       declared = found.mimetype ?? declared;
       filename = found.filename ?? filename;
     }
-    const target = resolveMediaUrl(channel?.baseUrl ?? null, url);
+    // Inbound URLs come from WAHA (a signed webhook or our own lookup); outbound ones from whoever called the API.
+    const target = resolveMediaUrl(channel?.baseUrl ?? null, url, { fromWaha: row.direction === "inbound" });
     if (!target) return { outcome: "final", status: "unavailable", error: "the media URL is not an http(s) URL" };
     const got = await downloadMedia(target.url, {
       apiKey: target.withKey ? channel?.apiKey : null,
@@ -455,6 +456,9 @@ async function finishEnrichment(ctx: ServiceContext, row: MediaRow, e: Enrichmen
     ...(done ? e.result : { error: e.error }),
   };
   const event = ctx.outbox.event("message.enriched", mediaPayload(row, summary));
+  // The timeline says what happened, not what was said: a transcript lives on the message (erased with it), never
+  // in a timeline row that outlives the contact's erasure.
+  const { transcript: _t, description: _d, visibleText: _v, text: _x, ...withoutText } = summary as Record<string, unknown>;
   const title =
     e.status === "done"
       ? ({ transcript: "Voice note transcribed", description: "Image described", document: "Document received" }[e.kind] ?? "Media read")
@@ -487,7 +491,7 @@ async function finishEnrichment(ctx: ServiceContext, row: MediaRow, e: Enrichmen
                 (id, tenant_id, project_id, contact_id, session_id, type, title, payload, actor_type, actor_id)
               select ${uuidv7()}::uuid, ${ctx.principal.tenantId}::uuid, ${ctx.principal.projectId}::uuid, ${row.contactId}::uuid,
                      ${row.sessionId}::uuid, 'message.enriched', ${title},
-                     ${JSON.stringify({ messageId: row.messageId, ...summary })}::jsonb, 'system', ${ctx.principal.actor.id}
+                     ${JSON.stringify({ messageId: row.messageId, ...withoutText })}::jsonb, 'system', ${ctx.principal.actor.id}
               where exists (select from changed)`,
           ]
         : []),

@@ -31,8 +31,10 @@ export function sniffMimeType(bytes: Uint8Array, declared?: string | null): stri
   if (at(0, 0x1a, 0x45, 0xdf, 0xa3)) return declared?.toLowerCase().startsWith("audio/") ? "audio/webm" : "video/webm";
   if (at(0, 0x50, 0x4b, 0x03, 0x04)) {
     // Office documents are zip files; the declared type says which (the bytes would need the zip's directory).
-    const d = declared?.toLowerCase() ?? "";
-    return d.startsWith("application/vnd.openxmlformats") || d.startsWith("application/vnd.oasis") ? d : "application/zip";
+    // Only a plain type token is kept: the result becomes a Content-Type header ("…, text/html" or a CR/LF would not be).
+    const d = declared?.toLowerCase().trim() ?? "";
+    const office = /^application\/vnd\.(openxmlformats-officedocument|oasis\.opendocument)\.[a-z0-9.+-]{1,100}$/;
+    return office.test(d) ? d : "application/zip";
   }
   if (looksLikeText(b)) {
     const d = declared?.toLowerCase().split(";")[0]?.trim() ?? "";

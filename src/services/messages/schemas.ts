@@ -18,7 +18,14 @@ export const messageListRules = (q: MessageListQuery): RuleFailure[] =>
 
 const MediaInput = z.object({
   url: httpUrl(4000),
-  mimetype: z.string().min(3).max(200),
+  // A MIME type token (type/subtype, optional parameters), never header syntax: it is sent on to WAHA and served back.
+  mimetype: z
+    .string()
+    .min(3)
+    .max(200)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=[A-Za-z0-9!#$&^_.+"-]+)*$/, {
+      error: "must be a MIME type such as image/jpeg",
+    }),
   filename: z.string().max(255).optional(),
 });
 

@@ -205,6 +205,24 @@ export async function deleteDocument(ctx: ServiceContext, documentId: string) {
 }
 
 /**
+ * Erasure of a deleted contact's documents that came from them over WhatsApp (their media, read into memory): the
+ * row, its chunks and statistics, and the original in R2. Documents the business uploaded and attached to the
+ * contact stay: they are the business's records. Idempotent (a document already gone is skipped).
+ */
+export async function forgetContactDocuments(ctx: ServiceContext, contactId: string) {
+  const rows = await ctx.db.query
+    .select({ id: d.id })
+    .from(d)
+    .where(inScope(d, ctx.principal, eq(d.contactId, contactId), eq(d.source, "whatsapp")));
+  for (const { id } of rows) {
+    await deleteDocument(ctx, id).catch((err) => {
+      if (!(err instanceof AppError && err.code === "not_found")) throw err;
+    });
+  }
+  return rows.length;
+}
+
+/**
  * The queue's work for `document.uploaded`: extract page by page, chunk by structure, embed in batches and store the
  * chunks, then `ready` — or `failed` with a reason a person can act on. Safe to run again (a redelivery replaces
  * the chunks of an unfinished run). A model outage is retried by the queue; `lastAttempt` turns it into `failed`.

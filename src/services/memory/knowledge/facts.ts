@@ -73,8 +73,19 @@ async function consolidate(
       .from(f)
       .where(and(where, isNull(f.invalidatedAt)))
       .for("update");
+    // A source that already contributed to this key — to the current row or to any row of its history — changes
+    // nothing (a replayed old message must not strengthen a later fact). The exception is an edited message that is
+    // the current fact's only source: its new text may change the value.
+    const editedSource = current?.origin === "extracted" && current.sourceIds.length === 1 && current.sourceIds[0] === obs.sourceId;
+    if (!editedSource || current?.factValue === fact.factValue) {
+      const [seen] = await tx.db.query
+        .select({ id: f.id })
+        .from(f)
+        .where(and(where, sql`(${obs.sourceId}::uuid = any(${f.sourceIds}) or ${f.contradictingSourceId} = ${obs.sourceId}::uuid)`))
+        .limit(1);
+      if (seen) return { outcome: "unchanged", factId: current?.id ?? null };
+    }
     if (current && current.factValue === fact.factValue) {
-      if (current.sourceIds.includes(obs.sourceId)) return { outcome: "unchanged", factId: current.id };
       await tx.db.query
         .update(f)
         .set({
@@ -87,14 +98,10 @@ async function consolidate(
         .where(eq(f.id, current.id));
       return { outcome: "reinforced", factId: current.id };
     }
-    const editedSource = current?.origin === "extracted" && current.sourceIds.length === 1 && current.sourceIds[0] === obs.sourceId;
-    if (!editedSource) {
-      const [seen] = await tx.db.query
-        .select({ id: f.id })
-        .from(f)
-        .where(and(where, sql`(${obs.sourceId}::uuid = any(${f.sourceIds}) or ${f.contradictingSourceId} = ${obs.sourceId}::uuid)`))
-        .limit(1);
-      if (seen) return { outcome: "unchanged", factId: current?.id ?? null };
+    // Observations are processed in any order (queue retries): an observation older than the current fact does not
+    // supersede it — what the customer said last stands, and a person's correction is never undone by a late message.
+    if (current && !editedSource && obs.observedAt.getTime() < current.lastObservedAt.getTime()) {
+      return { outcome: "unchanged", factId: current.id };
     }
     const id = uuidv7();
     if (current) {

@@ -52,7 +52,9 @@ const entityColumns = {
 export async function listEntities(ctx: ServiceContext, q: { q?: string; type?: string; limit: number }) {
   const folded = q.q ? words(fold(q.q)).join(" ") : "";
   const typed = q.type ? eq(en.entityType, q.type) : undefined;
-  if (!q.q || !folded) {
+  // A `q` with no word in it (only symbols or emoji) names nothing: no results, not the whole list.
+  if (q.q && !folded) return [];
+  if (!q.q) {
     return ctx.db.query
       .select(entityColumns)
       .from(en)
@@ -176,7 +178,8 @@ async function nodeLabels(ctx: ServiceContext, nodes: { type: string; id: string
   const { rows } = await ctx.db.query.execute<{ type: string; id: string; label: string | null }>(sql`
     select n.type, n.id::text, case n.type
       when 'contact' then (select coalesce(c.name, c.phone, c.email) from contacts c
-                           where c.id = n.id and c.tenant_id = ${p.tenantId}::uuid and c.project_id = ${p.projectId}::uuid)
+                           where c.id = n.id and c.tenant_id = ${p.tenantId}::uuid and c.project_id = ${p.projectId}::uuid
+                             and c.deleted_at is null)
       when 'document' then (select d.title from documents d
                             where d.id = n.id and d.tenant_id = ${p.tenantId}::uuid and d.project_id = ${p.projectId}::uuid)
       when 'chunk' then (select left(coalesce(m.metadata->>'document_title' || ': ', '') || m.content_text, 120) from memory_embeddings m

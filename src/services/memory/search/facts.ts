@@ -29,6 +29,8 @@ export function factsStatement(p: { tenantId: string; projectId: string; contact
            f.last_observed_at, f.valid_from, ts_rank(f.fact_tsv, fq.q)::float8 as match
     from memory_facts f, (select ${q} as q) fq
     where f.tenant_id = ${p.tenantId}::uuid and f.project_id = ${p.projectId}::uuid and f.invalidated_at is null and ${which}
+      -- A deleted contact's facts (CPF, e-mail…) are never given out, even before erasure reaches them.
+      and exists (select 1 from contacts c where c.id = f.contact_id and c.tenant_id = f.tenant_id and c.deleted_at is null)
     order by match desc, f.confidence desc, f.last_observed_at desc, f.id
     limit ${p.limit}::int`;
 }
