@@ -564,6 +564,16 @@ describe("media that lasts, and enrichment", () => {
       description: `[${vision}: a stand-in that sees no image; received ${image.length} bytes of image/png]`,
       visibleText: null,
     });
+    // What was read is searchable memory of those messages, by the words read (a transcript, a description).
+    const memory = await db.query.execute<{ message_id: string; content_subtype: string; content_text: string }>(
+      sql`select message_id, content_subtype, content_text from memory_embeddings
+          where message_id in (${out.messageId}, ${seen.messageId}) and content_type = 'message' order by content_subtype`,
+    );
+    expect(memory.rows.map((r) => [r.message_id, r.content_subtype])).toEqual([
+      [seen.messageId, "description"],
+      [out.messageId, "transcript"],
+    ]);
+    expect(memory.rows[1]!.content_text).toContain("a stand-in that recognises no speech");
 
     // A provider that stays down ends visibly failed on the last delivery, with the reason and without the key.
     const again = await receive({ url: (await putFile(session, ogg(), "audio/ogg")).url, mimetype: "audio/ogg", filename: null });

@@ -140,6 +140,8 @@ export async function lookupMessageMedia(
     res = await fetch(url, {
       headers: { accept: "application/json", ...(cfg.apiKey ? { "X-Api-Key": cfg.apiKey } : {}) },
       signal: AbortSignal.timeout(timeoutMs),
+      // A redirect would carry the key to wherever it points.
+      redirect: "manual",
     });
     text = await res.text();
   } catch (err) {

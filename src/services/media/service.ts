@@ -9,6 +9,7 @@ import { uuidv7 } from "../../lib/ids";
 import type { OutboxRow } from "../../outbox/writer";
 import type { ServiceContext } from "../context";
 import { uploadDocument } from "../memory/documents/service";
+import { embedMediaReading } from "../memory/ingest";
 import { findScoped } from "../shared/crud";
 import { inScope, scopeValues } from "../shared/scope";
 import type { ImageDescriber, Transcriber } from "./enrichers";
@@ -497,6 +498,12 @@ async function finishEnrichment(ctx: ServiceContext, row: MediaRow, e: Enrichmen
         : []),
     ],
   );
+  // What was read becomes searchable memory too (idempotent: one memory row per message).
+  if (done && ctx.memory && (e.kind === "transcript" || e.kind === "description")) {
+    const r = e.result as { transcript?: string; description?: string; visibleText?: string | null };
+    const text = e.kind === "transcript" ? (r.transcript ?? "") : [r.description, r.visibleText].filter(Boolean).join("\n");
+    await embedMediaReading(ctx, row.messageId, { subtype: e.kind, text });
+  }
   return { outcome: "ok" };
 }
 
@@ -597,14 +604,8 @@ export async function verifyMediaSignature(
  */
 export async function eraseContactMedia(ctx: ServiceContext, bucket: R2Bucket, contactId: string): Promise<{ objects: number }> {
   const prefix = contactPrefix(ctx.principal, contactId);
-  let objects = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({ prefix, cursor, limit: 1000 });
-    if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));
-    objects += page.objects.length;
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  // Rows first, objects second: a download finishing in between fails its guarded update (the row is no longer
+  // pending) and deletes what it wrote; listing first could miss an object written after the listing.
   const rows = await ctx.db.query
     .update(mm)
     .set({
@@ -634,6 +635,14 @@ export async function eraseContactMedia(ctx: ServiceContext, bucket: R2Bucket, c
         ),
       );
   }
+  let objects = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor, limit: 1000 });
+    if (page.objects.length) await bucket.delete(page.objects.map((o) => o.key));
+    objects += page.objects.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
   return { objects };
 }
 

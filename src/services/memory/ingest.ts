@@ -120,6 +120,52 @@ export async function embedMessage(ctx: ServiceContext, messageId: string, hint:
   return { outcome: "embedded" as const };
 }
 
+/**
+ * Makes what was read from a message's media searchable — a voice note's transcript, an image's description and
+ * visible text — as that message's memory row (subtype `transcript` or `description`, after its caption if any), so
+ * agents find what customers said in audio or showed in photos. Once per message; a revoked message's row goes with
+ * `refreshMessageMemory`, a deleted contact's with `forgetContactConversations`.
+ */
+export async function embedMediaReading(
+  ctx: ServiceContext,
+  messageId: string,
+  reading: { subtype: "transcript" | "description"; text: string },
+) {
+  const m = schema.messages;
+  const [msg] = await ctx.db.query
+    .select()
+    .from(m)
+    .where(inScope(m, ctx.principal, eq(m.id, messageId)));
+  const text = [msg?.body?.trim(), reading.text.trim()].filter(Boolean).join("\n");
+  if (!msg || !reading.text.trim() || msg.revokedAt) return { outcome: "skipped" as const };
+  const { embedder } = memoryOf(ctx);
+  const [vector] = await embedder.embed([embeddingInput({ contentType: "message", contentText: text })], "document");
+  await ctx.db.query
+    .insert(e)
+    .values({
+      tenantId: ctx.principal.tenantId,
+      projectId: ctx.principal.projectId,
+      contactId: msg.contactId,
+      sessionId: msg.sessionId,
+      messageId: msg.id,
+      contentType: "message",
+      contentSubtype: reading.subtype,
+      contentText: text,
+      embedding: vector!,
+      embeddingModel: embedder.model,
+      metadata: {
+        message_id: msg.id,
+        session_id: msg.sessionId,
+        contact_id: msg.contactId,
+        channel_id: msg.channelId,
+        direction: msg.direction,
+      },
+      createdAt: msg.createdAt,
+    })
+    .onConflictDoNothing({ target: e.messageId, where: sql`content_type = 'message'` });
+  return { outcome: "embedded" as const };
+}
+
 /** An edited message is searchable by its new text only; a revoked ("deleted for everyone") one not at all. */
 export async function refreshMessageMemory(ctx: ServiceContext, messageId: string) {
   await ctx.db.query.delete(e).where(inScope(e, ctx.principal, eq(e.messageId, messageId), eq(e.contentType, "message")));
