@@ -9,12 +9,16 @@ export const DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024;
  * and text files are always read (the memory service's own extraction).
  */
 export const mediaSettings = {
-  /** Largest file stored from WhatsApp or the API; larger ones end `too_large` without being downloaded whole. */
+  /**
+   * Largest file stored from WhatsApp or the API; larger ones end `too_large` without being downloaded whole. At
+   * most 32 MiB: a download is held in memory (pieces, then joined) and read again for enrichment, within a Worker's
+   * 128 MB.
+   */
   MEDIA_MAX_BYTES: z.coerce
     .number()
     .int()
     .min(1)
-    .max(100 * 1024 * 1024)
+    .max(32 * 1024 * 1024)
     .default(DEFAULT_MEDIA_MAX_BYTES),
   /** Audio → transcript: `workers-ai` (Whisper via the AI binding), `openai` (OpenAI-compatible /audio/transcriptions) or `none`. */
   TRANSCRIPTION_PROVIDER: z.enum(["none", "workers-ai", "openai"]).default("none"),
