@@ -92,32 +92,7 @@ export async function embedMessage(ctx: ServiceContext, messageId: string, hint:
     .from(e)
     .where(inScope(e, ctx.principal, eq(e.messageId, messageId), eq(e.contentType, "message")));
   if (done) return { outcome: "already_embedded" as const };
-  const { embedder } = memoryOf(ctx);
-  const [vector] = await embedder.embed([embeddingInput({ contentType: "message", contentText: text })], "document");
-  await ctx.db.query
-    .insert(e)
-    .values({
-      tenantId: ctx.principal.tenantId,
-      projectId: ctx.principal.projectId,
-      contactId: msg.contactId,
-      sessionId: msg.sessionId,
-      messageId: msg.id,
-      contentType: "message",
-      contentSubtype: "text",
-      contentText: text,
-      embedding: vector!,
-      embeddingModel: embedder.model,
-      metadata: {
-        message_id: msg.id,
-        session_id: msg.sessionId,
-        contact_id: msg.contactId,
-        channel_id: msg.channelId,
-        direction: "inbound",
-      },
-      createdAt: msg.createdAt,
-    })
-    .onConflictDoNothing({ target: e.messageId, where: sql`content_type = 'message'` });
-  return { outcome: "embedded" as const };
+  return insertMessageMemory(ctx, msg, "text", text);
 }
 
 /**
@@ -138,6 +113,16 @@ export async function embedMediaReading(
     .where(inScope(m, ctx.principal, eq(m.id, messageId)));
   const text = [msg?.body?.trim(), reading.text.trim()].filter(Boolean).join("\n");
   if (!msg || !reading.text.trim() || msg.revokedAt) return { outcome: "skipped" as const };
+  return insertMessageMemory(ctx, msg, reading.subtype, text);
+}
+
+/** A message's one memory row (unique per message: a second delivery inserts nothing), embedded as a document. */
+async function insertMessageMemory(
+  ctx: ServiceContext,
+  msg: typeof schema.messages.$inferSelect,
+  subtype: "text" | "transcript" | "description",
+  text: string,
+) {
   const { embedder } = memoryOf(ctx);
   const [vector] = await embedder.embed([embeddingInput({ contentType: "message", contentText: text })], "document");
   await ctx.db.query
@@ -149,7 +134,7 @@ export async function embedMediaReading(
       sessionId: msg.sessionId,
       messageId: msg.id,
       contentType: "message",
-      contentSubtype: reading.subtype,
+      contentSubtype: subtype,
       contentText: text,
       embedding: vector!,
       embeddingModel: embedder.model,
