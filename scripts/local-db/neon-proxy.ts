@@ -50,6 +50,9 @@ export interface NeonProxy {
   close(): Promise<void>;
 }
 
+/** NEON_PROXY_TRACE=1: every HTTP query (batch) with its duration and wall-clock time on stderr, to see a flow's round trips. */
+const trace = process.env.NEON_PROXY_TRACE ? (line: string) => process.stderr.write(`[sql ${Date.now() % 100000}] ${line}\n`) : undefined;
+
 const emptyStats = () => ({ httpRequests: 0, httpQueries: 0, wsConnections: 0, wsRoundTrips: 0 });
 
 export async function startNeonProxy(opts: { port?: number; host?: string; serialize?: boolean } = {}): Promise<NeonProxy> {
@@ -148,6 +151,11 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
       return send(res, 400, { message: `injected failure in: ${hit}`, code: "XX000", severity: "ERROR" });
     }
     counters.httpRequests++;
+    const traceStart = trace ? performance.now() : 0;
+    if (trace)
+      res.once("finish", () =>
+        trace(`${(performance.now() - traceStart).toFixed(1)}ms ${texts.map((q) => q.replace(/\s+/g, " ").slice(0, 110)).join(" ; ")}`),
+      );
     const unlock = gate ? await gate.acquire() : undefined;
     let client: pg.PoolClient;
     try {
@@ -258,6 +266,13 @@ export async function startNeonProxy(opts: { port?: number; host?: string; seria
       ws.on("message", (data: Buffer) => {
         if (faulted()) return;
         const requests = frontend.push(data);
+        if (trace && requests)
+          trace(
+            `ws ${requests} request(s) ${data
+              .toString("latin1")
+              .replace(/[^ -~]+/g, " ")
+              .slice(0, 110)}`,
+          );
         if (frontend.sslRequested) backend.expectSslAnswer();
         chain = chain.then(async () => {
           await connected;

@@ -251,6 +251,7 @@ export async function startWahaSandbox(opts: { port?: number; dataFile?: string 
       const fullId = `true_${body.chatId}_${messageId}`;
       const timestamp = Math.floor(Date.now() / 1000);
       sent.push({ endpoint: parts[1], session: session.name, chatId: body.chatId, body, messageId: fullId, at: Date.now(), fault });
+      if (process.env.NEON_PROXY_TRACE) process.stderr.write(`[sql ${Date.now() % 100000}] WAHA ${parts[1]}\n`);
       if (fault === "accept-hang") {
         // Never answered: the client's timeout ends it (or the sandbox closing).
         return;

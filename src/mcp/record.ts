@@ -1,4 +1,5 @@
 import { type Database, schema } from "../db";
+import type { TOOL_CALL_OUTCOMES } from "../db/schema/platform";
 import type { Principal } from "../services/auth/principal";
 import type { ToolCall } from "./registry";
 
@@ -16,7 +17,7 @@ export function recordToolCall(db: Database, principal: Principal, call: ToolCal
     parentExecutionId: principal.actor.type === "agent" ? principal.actor.id : null,
     kind: "tool_call",
     name: truncate(call.tool, 100),
-    status: call.outcome,
+    status: call.outcome satisfies (typeof TOOL_CALL_OUTCOMES)[number],
     durationMs: call.durationMs,
     errorCode: call.errorCode ?? null,
     input: { surface, arguments: boundedArguments(args) },

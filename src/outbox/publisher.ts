@@ -31,12 +31,20 @@ export const toMessage = (r: Row): OutboxMessage => ({
  *   trip: the mark); ids alone are read back first, which also drops anything that did not commit.
  * - otherwise the sweep: unpublished rows older than `olderThanMs`.
  * `beforeSend` sees the messages first (the live push to WebSocket rooms: it must not wait for the queue).
+ * `alongside` starts once they are live and runs while they are queued and marked (an AI reply's WAHA send need not
+ * wait for either); it is awaited before returning.
  */
 export async function publishOutbox(
   db: Database,
   queue: Queue<OutboxMessage>,
   log: Logger,
-  opts: { events?: PendingEvent[]; olderThanMs?: number; limit?: number; beforeSend?: (messages: OutboxMessage[]) => Promise<void> } = {},
+  opts: {
+    events?: PendingEvent[];
+    olderThanMs?: number;
+    limit?: number;
+    beforeSend?: (messages: OutboxMessage[]) => Promise<void>;
+    alongside?: () => Promise<void>;
+  } = {},
 ): Promise<{ published: number; failed: number }> {
   if (opts.events && opts.events.length === 0) return { published: 0, failed: 0 };
   const known = (opts.events ?? []).flatMap((e) => (e.row ? [e.row] : []));
@@ -59,6 +67,7 @@ export async function publishOutbox(
           .limit(opts.limit ?? 500);
   const messages = [...known, ...read].map(toMessage).sort((a, b) => (a.id < b.id ? -1 : 1));
   if (opts.beforeSend) await opts.beforeSend(messages).catch((err) => log.warn("live push failed", { err }));
+  const alongside = opts.alongside?.();
 
   let published = 0;
   let failed = 0;
@@ -83,5 +92,6 @@ export async function publishOutbox(
         .catch(() => {});
     }
   }
+  await alongside;
   return { published, failed };
 }

@@ -54,6 +54,14 @@ export class OutboxWriter {
     this.entries.push({ id, row, confirmed: row !== undefined });
   }
 
+  /**
+   * Forgets rows built with `event` that were never written (the statement that would have written them decided
+   * not to): nothing is published for them, not even a read-back by id.
+   */
+  discard(ids: readonly string[]): void {
+    for (let i = this.entries.length - 1; i >= 0; i--) if (ids.includes(this.entries[i]!.id)) this.entries.splice(i, 1);
+  }
+
   /** A position to confirm from once the writes made after it are known to have committed. */
   mark(): number {
     return this.entries.length;

@@ -64,7 +64,10 @@ export class SessionRoom extends EventStream {
     if (await this.ctx.storage.get(seenKey)) return { queued: false, dueAt: (await this.ctx.storage.get<number>("ai:dueAt")) ?? null };
     const pending = (await this.ctx.storage.get<BurstMessage[]>("ai:pending")) ?? [];
     pending.push({ messageId: item.messageId, receivedAt: item.receivedAt });
-    const dueAt = Math.max(Date.now(), item.receivedAt) + item.quietWindowMs;
+    // Quiet since the burst's latest message was received — not since it reached this room (routing time is ours,
+    // not the customer's) — and never earlier than a later message already asked for.
+    const previousDue = (await this.ctx.storage.get<number>("ai:dueAt")) ?? 0;
+    const dueAt = Math.max(previousDue, Math.min(Date.now(), item.receivedAt) + item.quietWindowMs);
     const conversation: AgentConversation = {
       sessionId: item.sessionId,
       tenantId: item.tenantId,
@@ -77,6 +80,15 @@ export class SessionRoom extends EventStream {
     await this.ctx.storage.put({ [seenKey]: Date.now(), "ai:pending": pending, "ai:dueAt": dueAt, "ai:conversation": conversation });
     await this.schedule();
     return { queued: true, dueAt };
+  }
+
+  /**
+   * Whether a message was already taken for a turn. Every message is routed twice (the request's fast path and the
+   * queue's copy), possibly on either side of a change that flips the decision (a human replying meanwhile): the
+   * copy of a message already being answered must not also be recorded as "not handled".
+   */
+  async seenForAgent(messageId: string): Promise<boolean> {
+    return (await this.ctx.storage.get(`ai:seen:${messageId}`)) !== undefined;
   }
 
   /** What the room holds for the AI (tests and diagnostics). */
@@ -173,8 +185,8 @@ export class SessionRoom extends EventStream {
           relay: async (topic, payload) => {
             await this.publish(topic, { ...payload, topic });
           },
-          publish: async (events) => {
-            await publishOutbox(db, this.env.EVENTS, log, { events, beforeSend: (messages) => this.pushLive(messages) });
+          publish: async (events, alongside) => {
+            await publishOutbox(db, this.env.EVENTS, log, { events, beforeSend: (messages) => this.pushLive(messages), alongside });
           },
           deliverNow: async (messageId) => {
             const svc = createServiceContext(

@@ -149,6 +149,19 @@ describe("agent executions: REST, metrics, tool-call linkage, actions", () => {
     expect((await api("/api/v1/agent-executions", { token: other.keys.admin })).body.data).toEqual([]);
     expectError(await api("/api/v1/agent-executions?cursor=garbage", { token: t.keys.admin }), 400, "invalid_request");
     expectError(await api("/api/v1/agent-executions?kind=other", { token: t.keys.admin }), 400, "invalid_request");
+    expectError(await api("/api/v1/agent-executions?status=done", { token: t.keys.admin }), 400, "invalid_request");
+    // The table holds the same statuses: a row the metrics would not count cannot be written.
+    const refused = (q: ReturnType<typeof sql>) =>
+      db.query.execute(q).then(
+        () => "written",
+        (err) => String(err?.cause?.message ?? err?.message),
+      );
+    expect(await refused(sql`update agent_executions set status = 'done' where id = ${tr.executionId}`)).toMatch(
+      /agent_executions_kind_status_check/,
+    );
+    expect(await refused(sql`update agent_executions set kind = 'tool_call' where id = ${tr.executionId}`)).toMatch(
+      /agent_executions_kind_status_check/,
+    );
   });
 
   it("metrics: p50/p95, success rate, tokens and cost by agent type and period", async () => {

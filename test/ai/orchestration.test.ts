@@ -202,6 +202,30 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     const notes = await rows(sql`select body, author_type from notes where contact_id = ${m.contact_id}`);
     expect(notes).toHaveLength(1);
     expect(notes[0].body).toContain("Cliente precisa de ajuda");
+    // A crash after the handover, before the status was final: the retried turn hands over again, one note still.
+    await db.query.execute(sql`update agent_executions set status = 'running' where id = ${id}`);
+    const retried = await runTurn(
+      {
+        db,
+        log,
+        agentService: createAgentServiceClient({ url: serviceUrl(), protocol: "grpc-web", token: inject("agentServiceToken") }),
+        signingSecret: "x".repeat(40),
+        relay: async () => {},
+        publish: async () => {},
+      },
+      {
+        executionId: id,
+        tenantId: c.t.tenant.id,
+        projectId: c.t.project.id,
+        sessionId: m.session_id,
+        contactId: m.contact_id,
+        channelId: c.channel.id,
+        messages: [{ messageId: m.id, receivedAt: Date.now() }],
+        quietWindowMs: 1000,
+      },
+    );
+    expect(retried).toMatchObject({ status: "failed" });
+    expect(await rows(sql`select id from notes where contact_id = ${m.contact_id}`)).toHaveLength(1);
     // The next message: a human holds the contact.
     const next = await inbound(c, "alguém aí?");
     const skipped = await until(
@@ -228,6 +252,10 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
       body: { contactId: m.contact_id, text: "Oi, aqui é a Ana" },
     });
     expect(human.status).toBe(202);
+    // The queue's copy of the first message, arriving after the human's reply: already answered, not "skipped".
+    const [first] = await rows(sql`select * from outbox where topic = 'message.created' and payload->>'messageId' = ${m.id}`);
+    const copy: OutboxMessage = { ...first, tenantId: c.t.tenant.id, projectId: c.t.project.id, createdAt: new Date().toISOString() };
+    expect(await routeInboundToAgent(env, db, log, copy)).toBe("duplicate");
     const after = await inbound(c, "obrigado Ana");
     const reasons = async () =>
       rows(
@@ -316,5 +344,31 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     expect(relayed[0]).toMatchObject({ topic: "agent.typing", payload: { typing: true } });
     expect(relayed.some((r) => r.topic === "agent.partial" && typeof r.payload.delta === "string")).toBe(true);
     expect(relayed.at(-1)).toMatchObject({ topic: "agent.typing", payload: { typing: false } });
+  });
+
+  it("the quiet window counts from the message's receipt; a message routed late never moves the turn earlier", async () => {
+    // A room of its own, for a conversation no project configured: whatever its alarm runs is recorded nowhere.
+    const room = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(crypto.randomUUID()));
+    const base = {
+      tenantId: crypto.randomUUID(),
+      projectId: crypto.randomUUID(),
+      sessionId: crypto.randomUUID(),
+      contactId: crypto.randomUUID(),
+      channelId: null,
+      quietWindowMs: 60_000,
+      timeoutSeconds: 30,
+    };
+    const receivedAt = Date.now() - 10_000;
+    const first = await room.enqueueForAgent({ ...base, messageId: crypto.randomUUID(), receivedAt });
+    // Due 60 s after receipt, not 60 s after it reached the room.
+    expect(first.dueAt).toBe(receivedAt + 60_000);
+    // An older message delivered late (the queue's path) keeps the later due time.
+    const late = await room.enqueueForAgent({ ...base, messageId: crypto.randomUUID(), receivedAt: receivedAt - 30_000 });
+    expect(late.dueAt).toBe(receivedAt + 60_000);
+    // A receipt time ahead of this clock (skew) counts from now, never from the future.
+    const before = Date.now();
+    const ahead = await room.enqueueForAgent({ ...base, messageId: crypto.randomUUID(), receivedAt: before + 3_600_000 });
+    expect(ahead.dueAt).toBeGreaterThanOrEqual(before + 60_000);
+    expect(ahead.dueAt).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 });

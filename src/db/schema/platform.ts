@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns";
 import { actorTypeEnum } from "./enums";
 import { scope } from "./scope";
@@ -40,6 +40,12 @@ export const processedWebhookEvents = pgTable(
   (t) => [uniqueIndex("processed_webhook_events_uq").on(t.source, t.dedupeKey)],
 );
 
+/** The statuses an agent run moves through (queued → running → a final one, or skipped when not run). */
+export const AGENT_EXECUTION_STATUSES = ["queued", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped"] as const;
+/** A tool call's outcome. */
+export const TOOL_CALL_OUTCOMES = ["ok", "error"] as const;
+const oneOf = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(", "));
+
 /**
  * One row per agent run (`kind` "execution": the row id is the execution id sent to the agent service) or MCP tool
  * call (`kind` "tool_call", linked to its execution by `parent_execution_id` when an agent's execution token made it).
@@ -54,9 +60,9 @@ export const agentExecutions = pgTable(
     sessionId: uuid("session_id"),
     actorType: actorTypeEnum("actor_type").notNull(),
     actorId: text("actor_id"),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<"execution" | "tool_call">().notNull(),
     name: text("name").notNull(),
-    status: text("status").notNull(),
+    status: text("status").$type<(typeof AGENT_EXECUTION_STATUSES)[number] | (typeof TOOL_CALL_OUTCOMES)[number]>().notNull(),
     durationMs: integer("duration_ms"),
     errorCode: text("error_code"),
     input: jsonb("input").$type<unknown>(),
@@ -87,6 +93,12 @@ export const agentExecutions = pgTable(
     index("agent_executions_kind_idx").on(t.tenantId, t.projectId, t.kind, t.id),
     index("agent_executions_parent_idx").on(t.parentExecutionId).where(sql`${t.parentExecutionId} is not null`),
     index("agent_executions_contact_idx").on(t.contactId, t.createdAt).where(sql`${t.kind} = 'execution'`),
+    // Metrics count by kind and status: a row with any other value would be silently left out of them.
+    check(
+      "agent_executions_kind_status_check",
+      sql`(${t.kind} = 'execution' and ${t.status} in (${oneOf(AGENT_EXECUTION_STATUSES)}))
+        or (${t.kind} = 'tool_call' and ${t.status} in (${oneOf(TOOL_CALL_OUTCOMES)}))`,
+    ),
   ],
 );
 

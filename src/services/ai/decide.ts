@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../../db";
 import type { BusinessHours } from "../../db/schema/ai";
 import type { Principal } from "../auth/principal";
-import { type EffectiveAiSettings, settingsForChannel } from "./settings";
+import { type EffectiveAiSettings, settingsFrom, settingsQuery } from "./settings";
 
 /** Why an inbound message is (or is not) answered by an AI agent: machine-readable, stored on the execution row. */
 export const DECISION_REASONS = [
@@ -81,58 +81,73 @@ export interface ConversationRef {
   channelId: string | null;
 }
 
-/** Reads the facts of a decision: the settings in force for the channel, then the conversation's state (two round trips). */
+/** The widest rate-limit window a setting may ask for (AiSettingsFields.rateLimitWindowMinutes' maximum). */
+const MAX_RATE_WINDOW_MS = 7 * 24 * 60 * 60_000;
+/** The largest rate-limit count a setting may ask for: reading this many recent executions decides any limit. */
+const MAX_RATE_COUNT = 10_000;
+
+/**
+ * The reads behind a decision, as queries a caller can put in its own batch (one round trip with whatever else it
+ * reads). They do not depend on the settings: the rate-limit window and the agent type are applied in JS
+ * (factsFrom), so settings and conversation state are read together.
+ */
+export function factsQueries(db: Database, principal: Pick<Principal, "tenantId" | "projectId">, ref: ConversationRef, now: Date) {
+  const since = new Date(now.getTime() - MAX_RATE_WINDOW_MS).toISOString();
+  const project = principal.projectId;
+  return [
+    settingsQuery({ db, principal: principal as Principal }, ref.channelId),
+    db.query.execute(sql`
+    select
+      (select a.kind from sessions s join agents a on a.id = s.agent_id
+        where s.id = ${ref.sessionId} and s.project_id = ${project}) as session_agent_kind,
+      (select a.kind from contacts c join agents a on a.id = c.assigned_agent_id
+        where c.id = ${ref.contactId} and c.project_id = ${project}) as contact_agent_kind,
+      (select max(m.created_at) from messages m join sessions s on s.id = m.session_id
+        where m.session_id = ${ref.sessionId} and m.project_id = ${project} and m.direction = 'outbound'
+          and coalesce(m.metadata->'sentBy'->>'type', '') <> 'agent'
+          and (s.ai_released_at is null or m.created_at > s.ai_released_at)) as human_reply_at,
+      (select coalesce(json_agg(t.name), '[]'::json) from contact_tags ct join tags t on t.id = ct.tag_id
+        where ct.contact_id = ${ref.contactId} and ct.project_id = ${project}) as tags,
+      (select coalesce(json_agg(r.created_at), '[]'::json) from (select e.created_at from agent_executions e
+        where e.contact_id = ${ref.contactId} and e.project_id = ${project} and e.kind = 'execution'
+          and e.status <> 'skipped' and e.created_at > ${since}::timestamptz
+        order by e.created_at desc limit ${MAX_RATE_COUNT}) r) as recent,
+      (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'agentType', a.config->>'agentType') order by a.id),
+          '[]'::json) from agents a where a.project_id = ${project} and a.kind = 'ai' and a.active) as ai_agents,
+      exists (select 1 from contact_identifiers i where i.contact_id = ${ref.contactId} and i.project_id = ${project}
+          and i.kind = 'wa_group') as group_chat`),
+  ] as const;
+}
+
+type FactsResults = readonly [Awaited<ReturnType<typeof factsQueries>[0]>, Awaited<ReturnType<typeof factsQueries>[1]>];
+const json = <T>(v: unknown, empty: T): T => (typeof v === "string" ? (JSON.parse(v) as T) : ((v as T | null) ?? empty));
+
+/** The facts from what factsQueries read. */
+export function factsFrom(results: FactsResults, opts: { agentService: boolean; now: Date }): DecisionFacts {
+  const { configured, settings } = settingsFrom(results[0]);
+  const row = (results[1].rows[0] ?? {}) as Record<string, unknown>;
+  const since = opts.now.getTime() - settings.rateLimitWindowMinutes * 60_000;
+  const agents = json<{ id: string; name: string; agentType: string | null }[]>(row.ai_agents, []);
+  return {
+    configured,
+    settings,
+    agentService: opts.agentService,
+    contactTags: json<string[]>(row.tags, []),
+    sessionAgentKind: (row.session_agent_kind as "human" | "ai" | null) ?? null,
+    contactAgentKind: (row.contact_agent_kind as "human" | "ai" | null) ?? null,
+    humanReplyAt: row.human_reply_at ? new Date(row.human_reply_at as string) : null,
+    recentExecutions: json<string[]>(row.recent, []).filter((at) => new Date(at).getTime() > since).length,
+    aiAgentId: agents.find((a) => a.name === settings.agentType || a.agentType === settings.agentType)?.id ?? null,
+    groupChat: row.group_chat === true || row.group_chat === "t",
+  };
+}
+
+/** Reads the facts of a decision: the settings in force for the channel and the conversation's state, in one round trip. */
 export async function gatherFacts(
   db: Database,
   principal: Pick<Principal, "tenantId" | "projectId">,
   ref: ConversationRef,
   opts: { agentService: boolean; now: Date },
 ): Promise<DecisionFacts> {
-  const { configured, settings } = await settingsForChannel({ db, principal: principal as Principal }, ref.channelId);
-  if (!configured || !settings.enabled) {
-    return {
-      configured,
-      settings,
-      agentService: opts.agentService,
-      contactTags: [],
-      sessionAgentKind: null,
-      contactAgentKind: null,
-      humanReplyAt: null,
-      recentExecutions: 0,
-    };
-  }
-  const since = new Date(opts.now.getTime() - settings.rateLimitWindowMinutes * 60_000).toISOString();
-  const result = await db.query.execute(sql`
-    select
-      (select a.kind from sessions s join agents a on a.id = s.agent_id
-        where s.id = ${ref.sessionId} and s.project_id = ${principal.projectId}) as session_agent_kind,
-      (select a.kind from contacts c join agents a on a.id = c.assigned_agent_id
-        where c.id = ${ref.contactId} and c.project_id = ${principal.projectId}) as contact_agent_kind,
-      (select max(m.created_at) from messages m join sessions s on s.id = m.session_id
-        where m.session_id = ${ref.sessionId} and m.project_id = ${principal.projectId} and m.direction = 'outbound'
-          and coalesce(m.metadata->'sentBy'->>'type', '') <> 'agent'
-          and (s.ai_released_at is null or m.created_at > s.ai_released_at)) as human_reply_at,
-      (select coalesce(json_agg(t.name), '[]'::json) from contact_tags ct join tags t on t.id = ct.tag_id
-        where ct.contact_id = ${ref.contactId} and ct.project_id = ${principal.projectId}) as tags,
-      (select count(*)::int from agent_executions e
-        where e.contact_id = ${ref.contactId} and e.project_id = ${principal.projectId} and e.kind = 'execution'
-          and e.status <> 'skipped' and e.created_at > ${since}::timestamptz) as recent,
-      (select a.id from agents a where a.project_id = ${principal.projectId} and a.kind = 'ai' and a.active
-          and (a.name = ${settings.agentType} or a.config->>'agentType' = ${settings.agentType}) order by a.id limit 1) as ai_agent_id,
-      exists (select 1 from contact_identifiers i where i.contact_id = ${ref.contactId} and i.project_id = ${principal.projectId}
-          and i.kind = 'wa_group') as group_chat`);
-  const row = (result.rows[0] ?? {}) as Record<string, unknown>;
-  const tags = typeof row.tags === "string" ? JSON.parse(row.tags) : (row.tags ?? []);
-  return {
-    configured,
-    settings,
-    agentService: opts.agentService,
-    contactTags: tags as string[],
-    sessionAgentKind: (row.session_agent_kind as "human" | "ai" | null) ?? null,
-    contactAgentKind: (row.contact_agent_kind as "human" | "ai" | null) ?? null,
-    humanReplyAt: row.human_reply_at ? new Date(row.human_reply_at as string) : null,
-    recentExecutions: Number(row.recent ?? 0),
-    aiAgentId: (row.ai_agent_id as string | null) ?? null,
-    groupChat: row.group_chat === true || row.group_chat === "t",
-  };
+  return factsFrom(await db.batch(factsQueries(db, principal, ref, opts.now)), opts);
 }

@@ -1,21 +1,19 @@
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../../db";
+import { AGENT_EXECUTION_STATUSES as EXECUTION_STATUSES, TOOL_CALL_OUTCOMES } from "../../db/schema/platform";
 import { AppError } from "../../lib/errors";
 import { CursorValue, keyset, toPage } from "../../lib/pagination";
 import type { ServiceContext } from "../context";
 import { PageQuery } from "../shared/crud";
 import { inScope } from "../shared/scope";
 
-export const EXECUTION_STATUSES = ["queued", "running", "succeeded", "failed", "timed_out", "cancelled", "skipped"] as const;
-
 export const ExecutionListQuery = PageQuery.extend({
   kind: z.enum(["execution", "tool_call"]).default("execution").describe("Agent executions (default) or MCP tool calls"),
   status: z
-    .string()
-    .max(40)
+    .enum([...EXECUTION_STATUSES, ...TOOL_CALL_OUTCOMES])
     .optional()
-    .describe(`An execution's status (${EXECUTION_STATUSES.join(", ")}) or a tool call's (ok, error)`),
+    .describe(`An execution's status (${EXECUTION_STATUSES.join(", ")}) or a tool call's (${TOOL_CALL_OUTCOMES.join(", ")})`),
   agentType: z.string().max(100).optional(),
   reason: z.string().max(60).optional().describe("The decision's reason, e.g. human_takeover"),
   sessionId: z.uuid().optional(),

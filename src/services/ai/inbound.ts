@@ -11,7 +11,7 @@ export type InboundRouting = "not_inbound" | "not_configured" | "skipped" | "que
  * The decision for one new customer message (from `message.created`): not handled → a "skipped" execution row with
  * its reason (projects that never configured AI record nothing); handled → the session's Durable Object, which
  * waits out the quiet window and answers the burst once. Safe to repeat: the skip row's id derives from the message
- * id, and the room records each message id once.
+ * id, the room records each message id once, and a message it already took is never recorded as skipped.
  */
 export async function routeInboundToAgent(
   env: AgentServiceVars & Pick<Env, "SESSION_ROOM">,
@@ -38,7 +38,9 @@ export async function routeInboundToAgent(
   if (!facts.configured) return "not_configured";
   const decision = decide(facts, now);
   const messageId = String(p.messageId);
+  const room = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(ref.sessionId));
   if (!decision.handled) {
+    if (await room.seenForAgent(messageId)) return "duplicate";
     await recordSkipped(
       db,
       { id: await skipIdFor(messageId), ...scope, ...ref, messageIds: [messageId] },
@@ -48,7 +50,6 @@ export async function routeInboundToAgent(
     );
     return "skipped";
   }
-  const room = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(ref.sessionId));
   const receivedAt = Date.parse(message.createdAt);
   const { queued } = await room.enqueueForAgent({
     ...scope,

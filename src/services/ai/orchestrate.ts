@@ -12,8 +12,9 @@ import { AGENT_ROLE, issueAgentToken } from "../auth/agent-token";
 import type { Principal } from "../auth/principal";
 import { createServiceContext, type ServiceContext } from "../context";
 import { sendMessage } from "../messages/send";
+import { createNote } from "../notes";
 import { inScope } from "../shared/scope";
-import { type Decision, decide, gatherFacts } from "./decide";
+import { type Decision, decide, factsFrom, factsQueries } from "./decide";
 import type { EffectiveAiSettings } from "./settings";
 
 /** One customer message waiting for the agent, as the session's Durable Object keeps it. */
@@ -46,8 +47,8 @@ export interface TurnDeps {
   mcpUrl?: string;
   /** Shows a live event in the session's room (agent.typing, agent.partial). */
   relay(topic: string, payload: Record<string, unknown>): Promise<void>;
-  /** Publishes outbox rows written by the turn (queue + live), after commit. */
-  publish(events: PendingEvent[]): Promise<void>;
+  /** Publishes outbox rows written by the turn (queue + live), after commit; `alongside` runs once they are live. */
+  publish(events: PendingEvent[], alongside?: () => Promise<void>): Promise<void>;
   /**
    * Sends a queued reply to WAHA now instead of after the queue's batch window (the queue's delivery of
    * message.queued then finds it handled: the send is claimed). Optional: without it the queue sends it.
@@ -151,13 +152,20 @@ export async function runTurn(deps: TurnDeps, turn: Turn): Promise<TurnOutcome> 
   const { db } = deps;
   const svc = createServiceContext(db, agentPrincipal(turn), deps.log.child({ executionId: turn.executionId }));
   const e = schema.agentExecutions;
-  const [existing] = await db.query
-    .select()
-    .from(e)
-    .where(and(eq(e.id, turn.executionId), eq(e.projectId, turn.projectId)));
+  // Everything the turn reads before calling the agent, in one round trip: its row (a retried run), the decision's
+  // facts, the burst's texts and where the typing indicator goes.
+  const [[existing], settingsRows, conversation, texts, ...chatRows] = await db.batch([
+    db.query
+      .select()
+      .from(e)
+      .where(and(eq(e.id, turn.executionId), eq(e.projectId, turn.projectId))),
+    ...factsQueries(db, turn, turn, new Date(now())),
+    burstTextsQuery(svc, turn),
+    ...chatQueries(svc, turn),
+  ] as const);
   if (existing && TERMINAL.has(existing.status)) return { status: "already_done" };
 
-  const facts = await gatherFacts(db, turn, turn, { agentService: deps.agentService !== null, now: new Date(now()) });
+  const facts = factsFrom([settingsRows, conversation], { agentService: deps.agentService !== null, now: new Date(now()) });
   const settings = facts.settings;
   const lastReceived = Math.max(...turn.messages.map((m) => m.receivedAt));
   if (!existing) {
@@ -209,7 +217,7 @@ export async function runTurn(deps: TurnDeps, turn: Turn): Promise<TurnOutcome> 
     await deps.agentService?.cancel(turn.executionId, "the CRM lost the execution (restarted)").catch(() => {});
     response = failure("interrupted", "the CRM restarted while the agent was working");
   } else {
-    response = await callAgent(deps, svc, turn, settings);
+    response = await callAgent(deps, svc, turn, settings, { texts, chat: chatFrom(chatRows) });
     await db.query
       .update(e)
       .set({
@@ -277,13 +285,13 @@ function fromResponse(r: AgentExecutionResponse): StoredResponse {
   };
 }
 
-async function chatOf(svc: ServiceContext, turn: Turn): Promise<{ waha: WahaChannelConfig; chatId: string } | null> {
-  if (!turn.channelId) return null;
-  const [[channel], identifiers, [contact]] = await svc.db.batch([
+/** The channel, the contact's identifiers and phone: where the typing indicator goes (chatFrom reads them). */
+function chatQueries(svc: ServiceContext, turn: Turn) {
+  return [
     svc.db.query
       .select()
       .from(schema.channels)
-      .where(inScope(schema.channels, svc.principal, eq(schema.channels.id, turn.channelId))),
+      .where(inScope(schema.channels, svc.principal, turn.channelId ? eq(schema.channels.id, turn.channelId) : sql`false`)),
     svc.db.query
       .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
       .from(schema.contactIdentifiers)
@@ -292,16 +300,25 @@ async function chatOf(svc: ServiceContext, turn: Turn): Promise<{ waha: WahaChan
       .select({ phone: schema.contacts.phone })
       .from(schema.contacts)
       .where(inScope(schema.contacts, svc.principal, eq(schema.contacts.id, turn.contactId))),
-  ] as const);
+  ] as const;
+}
+
+type ChatRows = readonly [
+  Awaited<ReturnType<typeof chatQueries>[0]>,
+  Awaited<ReturnType<typeof chatQueries>[1]>,
+  Awaited<ReturnType<typeof chatQueries>[2]>,
+];
+type Chat = { waha: WahaChannelConfig; chatId: string } | null;
+
+function chatFrom([[channel], identifiers, [contact]]: ChatRows): Chat {
   const chatId = chatIdFor(identifiers as Identifier[], contact?.phone);
   if (!channel || !chatId) return null;
   return { waha: { baseUrl: channel.baseUrl, apiKey: channel.apiKey, session: channel.wahaSession }, chatId };
 }
 
-async function callAgent(deps: TurnDeps, svc: ServiceContext, turn: Turn, settings: EffectiveAiSettings): Promise<StoredResponse> {
-  const client = deps.agentService!;
-  const chatLookup = chatOf(svc, turn).catch(() => null);
-  const texts = await svc.db.query
+/** The burst's messages, in order. */
+function burstTextsQuery(svc: ServiceContext, turn: Turn) {
+  return svc.db.query
     .select({ id: schema.messages.id, body: schema.messages.body })
     .from(schema.messages)
     .where(
@@ -315,6 +332,17 @@ async function callAgent(deps: TurnDeps, svc: ServiceContext, turn: Turn, settin
       ),
     )
     .orderBy(asc(schema.messages.id));
+}
+
+async function callAgent(
+  deps: TurnDeps,
+  svc: ServiceContext,
+  turn: Turn,
+  settings: EffectiveAiSettings,
+  read: { texts: { id: string; body: string | null }[]; chat: Chat },
+): Promise<StoredResponse> {
+  const client = deps.agentService!;
+  const { texts, chat } = read;
   const last = turn.messages[turn.messages.length - 1]!.messageId;
   const input = {
     agentType: settings.agentType,
@@ -338,7 +366,6 @@ async function callAgent(deps: TurnDeps, svc: ServiceContext, turn: Turn, settin
         key: await issueAgentToken(deps.signingSecret, { ...turn, timeoutSeconds: settings.timeoutSeconds }),
       }
     : undefined;
-  const chat = await chatLookup;
   const typing = async (on: boolean) => {
     if (!chat) return;
     await setTypingViaWaha(chat.waha, chat.chatId, on).catch((err) => svc.log.warn("typing indicator failed", { err }));
@@ -474,10 +501,21 @@ async function reply(
     },
     { id: turn.executionId, metadata: { executionId: turn.executionId, ...meta } },
   );
+  // The send starts as soon as message.created is live; queueing and marking the events run meanwhile.
+  const deliver = deps.deliverNow
+    ? () => deps.deliverNow!(message.id).catch((err) => svc.log.warn("direct delivery failed; the queue sends it", { err }))
+    : undefined;
+  let delivering = false;
+  const deliverOnce = deliver
+    ? () => {
+        delivering = true;
+        return deliver();
+      }
+    : undefined;
   const written = svc.outbox.takePending();
-  if (written.length) await deps.publish(written);
-  if (deps.deliverNow)
-    await deps.deliverNow(message.id).catch((err) => svc.log.warn("direct delivery failed; the queue sends it", { err }));
+  if (written.length) await deps.publish(written, deliverOnce);
+  // A publisher that does not run `alongside` must not keep the reply from being sent.
+  if (deliverOnce && !delivering) await deliverOnce();
   return message.id;
 }
 
@@ -527,8 +565,15 @@ async function applyFailurePolicy(
       await callTool(toolRegistry, svc, "assign_to_agent", { contact_id: turn.contactId, agent_id: settings.handoverAgentId });
     }
     const intro = settings.handoverNote ?? "AI agent could not answer; handed over to a human.";
-    const note = `${intro} (execution ${turn.executionId}: ${r.errorCode ?? "error"})`;
-    await callTool(toolRegistry, svc, "create_note", { contact_id: turn.contactId, body: note, session_id: turn.sessionId });
+    const body = `${intro} (execution ${turn.executionId}: ${r.errorCode ?? "error"})`;
+    // One note per execution: a run retried after a crash finds the note it already wrote (turns of a session are
+    // serialised by its room, so nothing writes it concurrently).
+    const noteId = await deterministicId(`ai-handover-note:${turn.executionId}`);
+    const [existing] = await svc.db.query
+      .select({ id: schema.notes.id })
+      .from(schema.notes)
+      .where(inScope(schema.notes, svc.principal, eq(schema.notes.id, noteId)));
+    if (!existing) await createNote(svc, turn.contactId, { body, pinned: false, sessionId: turn.sessionId }, { id: noteId });
     const written = svc.outbox.takePending();
     if (written.length) await deps.publish(written);
   }

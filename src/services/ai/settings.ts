@@ -128,9 +128,9 @@ export async function getAiSettings(ctx: ServiceContext) {
   };
 }
 
-/** Settings in force for one channel (one round trip); `configured` false when the project never set any. */
-export async function settingsForChannel(ctx: Pick<ServiceContext, "db" | "principal">, channelId: string | null) {
-  const all = await ctx.db.query
+/** The rows that make the settings in force for one channel (settingsFrom reads them). */
+export function settingsQuery(ctx: Pick<ServiceContext, "db" | "principal">, channelId: string | null) {
+  return ctx.db.query
     .select()
     .from(schema.aiSettings)
     .where(
@@ -142,6 +142,10 @@ export async function settingsForChannel(ctx: Pick<ServiceContext, "db" | "princ
           : isNull(schema.aiSettings.channelId),
       ),
     );
+}
+
+/** Settings in force for one channel; `configured` false when the project never set any. */
+export function settingsFrom(all: Row[]) {
   const project = all.find((r) => r.channelId === null);
   const channel = all.find((r) => r.channelId !== null);
   return { configured: project !== undefined || channel !== undefined, settings: effectiveSettings(project, channel) };

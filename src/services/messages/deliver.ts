@@ -112,29 +112,48 @@ export async function deliverMessage(
 ): Promise<DeliveryResult> {
   const timeoutMs = Math.min(opts.wahaTimeoutMs ?? DEFAULT_WAHA_TIMEOUT_MS, MAX_WAHA_TIMEOUT_MS);
   const claimId = crypto.randomUUID();
-  // A claim taken over from an expired lease: its owner may have sent before dying — that attempt is ambiguous.
-  const [claimed] = await ctx.db.query
-    .update(m)
-    .set({
-      metadata: sql`${withoutClaim}
+  // The claim and what a send needs (channel, identifiers, phone), in one round trip; the reads are of the
+  // message's own channel and contact, found by its id (unused when the claim fails).
+  const ofMessage = (column: "channel_id" | "contact_id") =>
+    sql`(select ${sql.identifier(column)} from messages
+          where id = ${messageId} and tenant_id = ${ctx.principal.tenantId} and project_id = ${ctx.principal.projectId})`;
+  const [[claimed], [channel], identifiers, [contact]] = await ctx.db.batch([
+    // A claim taken over from an expired lease: its owner may have sent before dying — that attempt is ambiguous.
+    ctx.db.query
+      .update(m)
+      .set({
+        metadata: sql`${withoutClaim}
         || case when ${m.metadata}->>'sendingAt' is not null
              then jsonb_build_object('ambiguousSince', coalesce(${m.metadata}->'ambiguousSince', ${m.metadata}->'sendingAt'))
              else '{}'::jsonb end
         || jsonb_build_object('sendingAt', now(), 'claimId', ${claimId}::text,
              'sendAttempts', coalesce((${m.metadata}->>'sendAttempts')::int, 0) + ${opts.reconcileOnly ? 0 : 1})`,
-    })
-    .where(
-      inScope(
-        m,
-        ctx.principal,
-        eq(m.id, messageId),
-        eq(m.status, "queued"),
-        eq(m.direction, "outbound"),
-        sql`(${m.metadata}->>'sendingAt' is null
+      })
+      .where(
+        inScope(
+          m,
+          ctx.principal,
+          eq(m.id, messageId),
+          eq(m.status, "queued"),
+          eq(m.direction, "outbound"),
+          sql`(${m.metadata}->>'sendingAt' is null
              or (${m.metadata}->>'sendingAt')::timestamptz < now() - make_interval(secs => ${CLAIM_LEASE_SECONDS}))`,
-      ),
-    )
-    .returning();
+        ),
+      )
+      .returning(),
+    ctx.db.query
+      .select()
+      .from(schema.channels)
+      .where(inScope(schema.channels, ctx.principal, sql`${schema.channels.id} = ${ofMessage("channel_id")}`)),
+    ctx.db.query
+      .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
+      .from(schema.contactIdentifiers)
+      .where(inScope(schema.contactIdentifiers, ctx.principal, sql`${schema.contactIdentifiers.contactId} = ${ofMessage("contact_id")}`)),
+    ctx.db.query
+      .select({ phone: schema.contacts.phone })
+      .from(schema.contacts)
+      .where(inScope(schema.contacts, ctx.principal, sql`${schema.contacts.id} = ${ofMessage("contact_id")}`)),
+  ] as const);
   if (!claimed) {
     const [row] = await ctx.db.query
       .select({ status: m.status })
@@ -151,20 +170,6 @@ export async function deliverMessage(
   let requestSent = false;
   try {
     if (meta.confirmedSent) return await recordSent(ctx, claimed, lease, meta.sentAs ?? null, null, null, "answer");
-    const [[channel], identifiers, [contact]] = await ctx.db.batch([
-      ctx.db.query
-        .select()
-        .from(schema.channels)
-        .where(inScope(schema.channels, ctx.principal, eq(schema.channels.id, claimed.channelId!))),
-      ctx.db.query
-        .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
-        .from(schema.contactIdentifiers)
-        .where(inScope(schema.contactIdentifiers, ctx.principal, eq(schema.contactIdentifiers.contactId, claimed.contactId))),
-      ctx.db.query
-        .select({ phone: schema.contacts.phone })
-        .from(schema.contacts)
-        .where(inScope(schema.contacts, ctx.principal, eq(schema.contacts.id, claimed.contactId))),
-    ] as const);
     const chatId = chatIdFor(identifiers as Identifier[], contact?.phone);
     if (!channel) return await fail(ctx, claimed, lease, "The channel was deleted");
     if (!chatId) return await fail(ctx, claimed, lease, "The contact has no WhatsApp identifier or phone number");

@@ -1,111 +1,185 @@
-import { desc, eq, sql } from "drizzle-orm";
-import { schema } from "../../db";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { type Database, schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
-import { assertCanWorkContact, loadContact } from "../contacts/access";
+import type { Topic } from "../../outbox/events";
 import type { ServiceContext } from "../context";
-import { projectSettings } from "../projects/settings";
-import { findOrOpenSession } from "../sessions/open";
-import { findScoped } from "../shared/crud";
-import { inScope, scopeValues } from "../shared/scope";
+import { DEFAULT_SESSION_TIMEOUT_MINUTES } from "../sessions/open";
+import { requireFound } from "../shared/crud";
+import { inScope } from "../shared/scope";
 import type { SendMessageInput } from "./schemas";
+
+type ChannelRow = typeof schema.channels.$inferSelect;
+
+/** What `ventros_queue_outbound` (drizzle/0021_outbound_queue_function.sql) answers. */
+type QueueOutcome =
+  | { outcome: "existing" }
+  | { outcome: "created"; session_id: string; outbox: { id: string; topic: Topic; payload: Record<string, unknown> }[] };
 
 /**
  * Queues an outbound WhatsApp message: the message row (status `queued`), the session bookkeeping and the
  * `message.queued` event commit together; the queue consumer performs the WAHA call and moves it to `sent`.
+ * Two database round trips: one batch of every read the checks need, then one batch that writes (ventros_queue_outbound)
+ * and reads the message row back.
  */
 export async function sendMessage(
   ctx: ServiceContext,
   input: SendMessageInput,
   opts: { id?: string; metadata?: Record<string, unknown> } = {},
 ) {
-  const contact = await loadContact(ctx, input.contactId);
-  await assertCanWorkContact(ctx, contact);
-  const channelId = input.channelId ?? (await defaultChannel(ctx, contact.id));
-  const [channel, settings] = await Promise.all([findScoped(ctx, schema.channels, channelId, "Channel"), projectSettings(ctx)]);
-  if (input.agentId) await findScoped(ctx, schema.agents, input.agentId, "Agent");
-  let replyToChannelMessageId: string | null = null;
-  if (input.replyToMessageId) {
-    const replied = await findScoped(ctx, schema.messages, input.replyToMessageId, "Message", eq(schema.messages.contactId, contact.id));
-    replyToChannelMessageId = replied.channelMessageId;
-  }
-  const scope = scopeValues(ctx.principal);
+  const { contact, channel, timeoutMinutes, replyToChannelMessageId } = await checkSend(ctx, input);
+  const p = ctx.principal;
   const now = new Date();
-  return ctx.db.transaction(async (tx) => {
-    // A caller-chosen id (an AI reply: its execution's id) makes a repeated call return the first message, unchanged.
-    if (opts.id) {
-      const [existing] = await tx
-        .select()
-        .from(schema.messages)
-        .where(inScope(schema.messages, ctx.principal, eq(schema.messages.id, opts.id)));
-      if (existing) return existing;
-    }
-    const { session } = await findOrOpenSession(tx, ctx.outbox, scope, {
-      contactId: contact.id,
-      channelId: channel.id,
-      timeoutMinutes: settings.sessionTimeoutMinutes,
-      at: now,
-    });
-    const id = opts.id ?? uuidv7();
-    const [message] = await tx
-      .insert(schema.messages)
-      .values({
-        id,
-        ...scope,
-        sessionId: session.id,
-        contactId: contact.id,
-        channelId: channel.id,
-        direction: "outbound",
-        contentType: input.contentType,
-        status: "queued",
-        body: input.text ?? null,
-        mediaUrl: input.media?.url ?? null,
-        mediaMimetype: input.media?.mimetype ?? null,
-        mediaFilename: input.media?.filename ?? null,
-        replyToMessageId: input.replyToMessageId ?? null,
-        replyToChannelMessageId,
-        fromMe: true,
-        sentByAgentId: input.agentId ?? null,
-        metadata: { ...opts.metadata, sentBy: ctx.principal.actor },
-      })
-      .returning();
-    await tx
-      .update(schema.sessions)
-      .set({
-        messageCount: sql`${schema.sessions.messageCount} + 1`,
-        outboundCount: sql`${schema.sessions.outboundCount} + 1`,
-        lastActivityAt: now,
-        firstResponseAt: sql`coalesce(${schema.sessions.firstResponseAt}, case when ${schema.sessions.inboundCount} > 0
-          then ${now.toISOString()}::timestamptz end)`,
-        agentId: input.agentId ? input.agentId : sql`${schema.sessions.agentId}`,
-        updatedAt: now,
-      })
-      .where(inScope(schema.sessions, ctx.principal, eq(schema.sessions.id, session.id)));
-    await tx
-      .update(schema.contacts)
-      .set({ lastInteractionAt: now })
-      .where(inScope(schema.contacts, ctx.principal, eq(schema.contacts.id, contact.id)));
-    const event = { messageId: id, sessionId: session.id, contactId: contact.id, channelId: channel.id, direction: "outbound" };
-    await tx.insert(schema.outbox).values([ctx.outbox.event("message.created", event), ctx.outbox.event("message.queued", event)]);
+  // A caller-chosen id (an AI reply: its execution's id) makes a repeated call return the first message, unchanged.
+  const id = opts.id ?? uuidv7();
+  const mark = ctx.outbox.mark();
+  // Built here (the verb's declared emits are checked, the ids are ours); the session id is added by the function.
+  const payload: Record<string, unknown> = { messageId: id, contactId: contact.id, channelId: channel.id, direction: "outbound" };
+  const events = [ctx.outbox.event("message.created", payload), ctx.outbox.event("message.queued", payload)];
+  const queue = {
+    tenant_id: p.tenantId,
+    project_id: p.projectId,
+    message_id: id,
+    contact_id: contact.id,
+    channel_id: channel.id,
+    agent_id: input.agentId ?? null,
+    at: now.toISOString(),
+    timeout_minutes: timeoutMinutes,
+    message: {
+      content_type: input.contentType,
+      body: input.text ?? null,
+      media_url: input.media?.url ?? null,
+      media_mimetype: input.media?.mimetype ?? null,
+      media_filename: input.media?.filename ?? null,
+      reply_to_message_id: input.replyToMessageId ?? null,
+      reply_to_channel_message_id: replyToChannelMessageId,
+      metadata: { ...opts.metadata, sentBy: p.actor },
+    },
+    events: events.map((e) => ({ id: e.id, topic: e.topic, payload: e.payload })),
+  };
+  const m = schema.messages;
+  // One batch, one transaction, in order: the select sees the row the function wrote (or the existing one). The call
+  // is a query builder (a select from a one-row source) rather than db.execute, like the other statements of a batch.
+  const [[queued], [message]] = await ctx.db.batch([
+    ctx.db.query
+      .select({ r: sql<QueueOutcome | string>`ventros_queue_outbound(${JSON.stringify(queue)}::jsonb)` })
+      .from(sql`(select) as once`),
+    ctx.db.query
+      .select()
+      .from(m)
+      .where(inScope(m, p, eq(m.id, id))),
+  ]);
+  const r = (typeof queued!.r === "string" ? JSON.parse(queued!.r) : queued!.r) as QueueOutcome;
+  if (r.outcome === "existing") {
+    // Nothing was written: the events built above must not be published.
+    ctx.outbox.discard(events.map((e) => e.id));
     return message!;
-  });
+  }
+  payload.sessionId = r.session_id;
+  // The session events the function wrote, from its answer. Outside an open transaction the batch has committed, so
+  // they (and the two built above) are published from memory; inside one, by id once it commits.
+  for (const o of r.outbox) {
+    ctx.outbox.track(o.id, ctx.db.inTransaction ? undefined : { ...o, tenantId: p.tenantId, projectId: p.projectId });
+  }
+  if (!ctx.db.inTransaction) ctx.outbox.confirmSince(mark);
+  return message!;
 }
 
-async function defaultChannel(ctx: ServiceContext, contactId: string): Promise<string> {
-  const [recent] = await ctx.db.query
-    .select({ channelId: schema.sessions.channelId })
-    .from(schema.sessions)
-    .where(inScope(schema.sessions, ctx.principal, eq(schema.sessions.contactId, contactId)))
-    .orderBy(desc(schema.sessions.lastActivityAt))
-    .limit(1);
-  if (recent?.channelId) return recent.channelId;
-  const channels = await ctx.db.query
-    .select({ id: schema.channels.id })
-    .from(schema.channels)
-    .where(inScope(schema.channels, ctx.principal))
-    .limit(2);
-  if (channels.length === 1) return channels[0]!.id;
+/**
+ * Every read the send depends on, in one round trip, then the checks in the order (and with the errors) a caller
+ * has always seen: contact 404, contact assigned to someone else 403, no channel to default to 422, channel 404,
+ * agent 404, replied message 404. Reads that do not apply are left out of the batch.
+ */
+async function checkSend(ctx: ServiceContext, input: SendMessageInput) {
+  const p = ctx.principal;
+  const q = ctx.db.query;
+  const { contacts: c, channels: ch, sessions: s, agents: a, messages: m, projects } = schema;
+  const reads = await readAll(ctx.db, {
+    contact: q
+      .select()
+      .from(c)
+      .where(inScope(c, p, eq(c.id, input.contactId), isNull(c.deletedAt))),
+    // The `user` role works unassigned contacts and those assigned to their own agent: whether the assigned agent
+    // is theirs is read through the contact, so it does not wait for the contact row.
+    mine:
+      p.role === "user"
+        ? q
+            .select({ id: a.id })
+            .from(c)
+            .innerJoin(a, inScope(a, p, eq(a.id, c.assignedAgentId)))
+            .where(inScope(c, p, eq(c.id, input.contactId), eq(a.userId, p.actor.id)))
+        : undefined,
+    project: q.select({ settings: projects.settings }).from(projects).where(eq(projects.id, p.projectId)),
+    channel: input.channelId
+      ? q
+          .select()
+          .from(ch)
+          .where(inScope(ch, p, eq(ch.id, input.channelId)))
+      : undefined,
+    // Without a channel: the one of the contact's most recent conversation, else the project's only channel.
+    recent: input.channelId
+      ? undefined
+      : q
+          .select({ channelId: s.channelId, channel: ch })
+          .from(s)
+          .leftJoin(ch, and(eq(ch.id, s.channelId), inScope(ch, p)))
+          .where(inScope(s, p, eq(s.contactId, input.contactId)))
+          .orderBy(desc(s.lastActivityAt))
+          .limit(1),
+    candidates: input.channelId ? undefined : q.select().from(ch).where(inScope(ch, p)).limit(2),
+    agent: input.agentId
+      ? q
+          .select({ id: a.id })
+          .from(a)
+          .where(inScope(a, p, eq(a.id, input.agentId)))
+      : undefined,
+    replied: input.replyToMessageId
+      ? q
+          .select({ channelMessageId: m.channelMessageId })
+          .from(m)
+          .where(inScope(m, p, eq(m.id, input.replyToMessageId), eq(m.contactId, input.contactId)))
+      : undefined,
+  });
+
+  const contact = requireFound(reads.contact[0], "Contact", input.contactId);
+  if (p.role === "user" && contact.assignedAgentId && !reads.mine?.length) {
+    throw new AppError("forbidden", "This contact is assigned to someone else");
+  }
+  const channel = input.channelId
+    ? requireFound(reads.channel?.[0], "Channel", input.channelId)
+    : defaultChannel(reads.recent ?? [], reads.candidates ?? []);
+  if (input.agentId) requireFound(reads.agent?.[0], "Agent", input.agentId);
+  const replied = input.replyToMessageId ? requireFound(reads.replied?.[0], "Message", input.replyToMessageId) : undefined;
+  return {
+    contact,
+    channel,
+    timeoutMinutes: reads.project[0]?.settings.sessionTimeoutMinutes ?? DEFAULT_SESSION_TIMEOUT_MINUTES,
+    replyToChannelMessageId: replied?.channelMessageId ?? null,
+  };
+}
+
+function defaultChannel(recent: { channelId: string | null; channel: ChannelRow | null }[], candidates: ChannelRow[]): ChannelRow {
+  const [last] = recent;
+  if (last?.channelId) return requireFound(last.channel ?? undefined, "Channel", last.channelId);
+  if (candidates.length === 1) return candidates[0]!;
   throw new AppError("unprocessable", "channelId is required: the contact has no conversation and the project has no single channel", [
     { path: "channelId", message: "required" },
   ]);
+}
+
+type Reads = Record<string, BatchItem<"pg"> | undefined>;
+type ReadResults<R extends Reads> = {
+  [K in keyof R]: R[K] extends BatchItem<"pg">
+    ? R[K]["_"]["result"]
+    : Exclude<R[K], undefined> extends BatchItem<"pg">
+      ? Exclude<R[K], undefined>["_"]["result"] | undefined
+      : undefined;
+};
+
+/** Runs the given reads — those not undefined — in one batch (one round trip); each result under its read's name. */
+async function readAll<R extends Reads>(db: Database, reads: R): Promise<ReadResults<R>> {
+  const names = Object.keys(reads).filter((k) => reads[k] !== undefined);
+  const results = await db.batch(names.map((k) => reads[k]!) as unknown as [BatchItem<"pg">, ...BatchItem<"pg">[]]);
+  return Object.fromEntries(names.map((k, i) => [k, results[i]])) as ReadResults<R>;
 }

@@ -15,13 +15,14 @@ export const NoteInput = NoteBase.extend({ pinned: NoteBase.shape.pinned.default
 /** The changeable fields of a note; the update verb adds the id and the "at least one field" rule. */
 export const NoteFields = NoteBase.partial();
 
-export async function createNote(ctx: ServiceContext, contactId: string, input: z.infer<typeof NoteInput>) {
+/** `opts.id`: a caller-chosen id (the AI's handover note: one per execution, however often the turn is retried). */
+export async function createNote(ctx: ServiceContext, contactId: string, input: z.infer<typeof NoteInput>, opts: { id?: string } = {}) {
   const contact = await loadContact(ctx, contactId);
   await assertCanWorkContact(ctx, contact);
   if (input.sessionId) await findScoped(ctx, schema.sessions, input.sessionId, "Session", eq(schema.sessions.contactId, contactId));
   const scope = scopeValues(ctx.principal);
   const { actorType, actorId } = actorValues(ctx.principal);
-  const id = uuidv7();
+  const id = opts.id ?? uuidv7();
   const [[note]] = await ctx.db.batch([
     ctx.db.query
       .insert(schema.notes)

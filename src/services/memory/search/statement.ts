@@ -51,18 +51,20 @@ const list = (xs: string[]) =>
     sql`, `,
   );
 
+/** Any of the configurations' readings of one word or phrase. */
+const anyOf = (configs: string[], build: (cfg: string) => SQL) =>
+  sql`(${sql.join(
+    configs.map((cfg) => build(cfg)),
+    sql` || `,
+  )})`;
+
 /**
  * The tsquery of a parsed question under some text-search configurations (each a regconfig name owned by migration
  * 0011): any term matches, every phrase must, no exclusion may. Null when nothing is left to match.
  */
-export function tsquery(q: ParsedQuery, configs: string[], opts: { constraintsOnly?: boolean } = {}): SQL | null {
-  const anyOf = (build: (cfg: string) => SQL) =>
-    sql`(${sql.join(
-      configs.map((cfg) => build(cfg)),
-      sql` || `,
-    )})`;
+export function tsquery(q: ParsedQuery, configs: string[]): SQL | null {
   const parts: SQL[] = [];
-  if (q.terms.length && !opts.constraintsOnly) {
+  if (q.terms.length) {
     if (configs.length === 1) parts.push(sql`to_tsquery(${configs[0]}::regconfig, ${q.terms.join(" | ")})`);
     else {
       // Under several languages, a word that is a stop word in any of them does not count: "o", "que", "para" are
@@ -72,15 +74,26 @@ export function tsquery(q: ParsedQuery, configs: string[], opts: { constraintsOn
           configs.map((cfg) => sql`numnode(to_tsquery(${cfg}::regconfig, ${w})) > 0`),
           sql` and `,
         );
-        return sql`coalesce(case when ${known} then ${anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${w})`)} end, ''::tsquery)`;
+        return sql`coalesce(case when ${known} then ${anyOf(configs, (cfg) => sql`to_tsquery(${cfg}::regconfig, ${w})`)} end, ''::tsquery)`;
       });
       parts.push(sql`(${sql.join(each, sql` || `)})`);
     }
   }
-  for (const phrase of q.phrases) parts.push(anyOf((cfg) => sql`websearch_to_tsquery(${cfg}::regconfig, ${`"${phrase}"`})`));
-  if (!parts.length && !opts.constraintsOnly) return null;
-  for (const word of q.exclusions) parts.push(sql`!!${anyOf((cfg) => sql`to_tsquery(${cfg}::regconfig, ${word})`)}`);
-  return parts.length ? sql.join(parts, sql` && `) : null;
+  const { phrases, excluded } = constraintQueries(q, configs);
+  if (phrases) parts.push(phrases);
+  if (!parts.length) return null;
+  if (excluded) parts.push(sql`!!(${excluded})`);
+  return sql.join(parts, sql` && `);
+}
+
+/** The caller's constraints as positive queries: chunks that hold every phrase, chunks that hold an excluded word. */
+function constraintQueries(q: ParsedQuery, configs: string[]): { phrases: SQL | null; excluded: SQL | null } {
+  const phrases = q.phrases.map((phrase) => anyOf(configs, (cfg) => sql`websearch_to_tsquery(${cfg}::regconfig, ${`"${phrase}"`})`));
+  const excluded = q.exclusions.map((word) => anyOf(configs, (cfg) => sql`to_tsquery(${cfg}::regconfig, ${word})`));
+  return {
+    phrases: phrases.length ? sql.join(phrases, sql` && `) : null,
+    excluded: excluded.length ? sql.join(excluded, sql` || `) : null,
+  };
 }
 
 /**
@@ -102,9 +115,18 @@ export function searchStatement(p: SearchPlan): SQL {
     ],
     sql` and `,
   );
-  // The caller's "phrases" and -exclusions bind every channel, not only the word-based ones.
-  const constraints = tsquery(p.query, ["ventros_pt", "ventros_en"], { constraintsOnly: true });
-  const bound = constraints ? sql`${scope} and e.keyword_tsv @@ (${constraints})` : scope;
+  // The caller's "phrases" and -exclusions bind every channel, not only the word-based ones. They are sets of ids
+  // found through the GIN index on (project_id, keyword_tsv): a per-row test would read every chunk's vector in the
+  // vector channel (which otherwise never touches the table), while the sets are index scans of the few chunks that
+  // hold the phrase or the excluded word.
+  const holding = (query: SQL) =>
+    sql`(select x.id from memory_embeddings x
+         where x.project_id = ${p.projectId}::uuid and x.tenant_id = ${p.tenantId}::uuid and x.keyword_tsv @@ (${query}))`;
+  const { phrases, excluded } = constraintQueries(p.query, ["ventros_pt", "ventros_en"]);
+  const bound = sql.join(
+    [scope, ...(phrases ? [sql`e.id in ${holding(phrases)}`] : []), ...(excluded ? [sql`e.id not in ${holding(excluded)}`] : [])],
+    sql` and `,
+  );
   const n = p.perChannel;
   const ctes: SQL[] = [];
   const ranked: { channel: Channel; cte: string }[] = [];
@@ -158,38 +180,49 @@ export function searchStatement(p: SearchPlan): SQL {
   // on (project_id, bm25_tsv) takes it as an index condition.
   const anyTerm = tsquery(p.query, ["ventros_pt"]);
   const candidates = sql`e.bm25_tsv @@ coalesce((select q from rare), ${anyTerm})`;
+  if (keywordQuery || bm25Query) {
+    // Both word channels score the same candidates in ONE pass over them (one index scan, one visit of each chunk):
+    // `wd` is referenced by both rankings, so Postgres materialises it once, holding only ids and scores.
+    // keyword: how many of the question's words a chunk has (coordination), then cover density — with "any word may
+    // match", ts_rank_cd alone lets one frequent word outrank a chunk that has them all.
+    // bm25: Okapi BM25 over the stemmed, accent-folded terms: idf from the term's document frequency, tf from the
+    // chunk's positions, length normalised by the project's mean length. ts_filter(setweight(…)) keeps only the
+    // query's lexemes before unnesting a chunk's vector.
+    const keywordScores = keywordQuery
+      ? sql`case when v.kv @@ kq.q then ts_rank_cd(v.kv, kq.q) end as kr,
+             length(ts_filter(setweight(v.kv, 'A', kq.lexemes), '{a}')) as matched`
+      : sql`null::float4 as kr, 0 as matched`;
+    const bm25Scores = bm25Query
+      ? sql`case when v.bv @@ bmq.q then (
+          select sum(bq.idf * (u.tf * (${BM25_K1}::float8 + 1))
+                     / (u.tf + ${BM25_K1}::float8 * (1 - ${BM25_B}::float8 + ${BM25_B}::float8 * e.bm25_len / greatest(bq.avglen, 1))))
+          from (select lexeme, coalesce(array_length(positions, 1), 1) as tf
+                from unnest(ts_filter(setweight(v.bv, 'A', bmq.terms), '{a}'))) u
+          join bq on bq.term = u.lexeme) end as bs`
+      : sql`null::float8 as bs`;
+    ctes.push(sql`wd as (
+      select e.id, ${keywordScores}, ${bm25Scores}
+      from memory_embeddings e,
+           (select ${keywordQuery ?? sql`null::tsquery`} as q,
+                   tsvector_to_array(to_tsvector('ventros_pt'::regconfig, ${words}) || to_tsvector('ventros_en'::regconfig, ${words}))
+                     as lexemes) kq,
+           (select ${bm25Query ?? sql`null::tsquery`} as q, (select array_agg(term) from bq) as terms) bmq,
+           -- Each chunk's vectors are read (detoasted) once, not once per function that looks at them: OFFSET 0
+           -- keeps the subquery from being flattened into those expressions, and || '' makes the copy.
+           lateral (select ${keywordQuery ? sql`e.keyword_tsv || ''::tsvector` : sql`null::tsvector`} as kv,
+                           ${bm25Query ? sql`e.bm25_tsv || ''::tsvector` : sql`null::tsvector`} as bv offset 0) v
+      where ${scope} and ${candidates})`);
+  }
   if (keywordQuery) {
-    // Ranked by how many of the question's words a chunk has (coordination), then by cover density: with "any word
-    // may match", ts_rank_cd alone lets one frequent word outrank a chunk that has them all.
     ctes.push(sql`kw as (
-      select id, row_number() over (order by matched desc, r desc, id) as rank, matched + r as score from (
-        select e.id, ts_rank_cd(e.keyword_tsv, kq.q) as r,
-               length(ts_filter(setweight(e.keyword_tsv, 'A', kq.lexemes), '{a}')) as matched
-        from memory_embeddings e,
-             (select ${keywordQuery} as q,
-                     tsvector_to_array(to_tsvector('ventros_pt'::regconfig, ${words}) || to_tsvector('ventros_en'::regconfig, ${words}))
-                       as lexemes) kq
-        where ${scope} and ${candidates} and e.keyword_tsv @@ kq.q
-        order by matched desc, r desc, e.id limit ${n}::int) s)`);
+      select id, row_number() over (order by matched desc, kr desc, id) as rank, matched + kr as score from (
+        select id, kr, matched from wd where kr is not null order by matched desc, kr desc, id limit ${n}::int) s)`);
     ranked.push({ channel: "keyword", cte: "kw" });
   }
   if (bm25Query) {
-    // Okapi BM25 over the stemmed, accent-folded terms: idf from the term's document frequency, tf from the chunk's
-    // positions, length normalised by the project's mean length. ts_filter(setweight(…)) keeps only the query's
-    // lexemes before unnesting a chunk's vector.
     ctes.push(sql`bm as (
-      select id, row_number() over (order by s desc, id) as rank, s as score from (
-        select e.id, sum(bq.idf * (u.tf * (${BM25_K1}::float8 + 1))
-                         / (u.tf + ${BM25_K1}::float8 * (1 - ${BM25_B}::float8 + ${BM25_B}::float8 * e.bm25_len / greatest(bq.avglen, 1))))
-               as s
-        from memory_embeddings e
-        cross join (select ${bm25Query} as q, (select array_agg(term) from bq) as terms) bmq
-        cross join lateral (
-          select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(ts_filter(setweight(e.bm25_tsv, 'A', bmq.terms), '{a}'))
-        ) u
-        join bq on bq.term = u.lexeme
-        where ${scope} and ${candidates} and e.bm25_tsv @@ bmq.q
-        group by e.id order by s desc, e.id limit ${n}::int) x)`);
+      select id, row_number() over (order by bs desc, id) as rank, bs as score from (
+        select id, bs from wd where bs is not null order by bs desc, id limit ${n}::int) x)`);
     ranked.push({ channel: "bm25", cte: "bm" });
   }
   if (want.has("graph")) {

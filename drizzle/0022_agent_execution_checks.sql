@@ -1,0 +1,2 @@
+ALTER TABLE "agent_executions" ADD CONSTRAINT "agent_executions_kind_status_check" CHECK (("agent_executions"."kind" = 'execution' and "agent_executions"."status" in ('queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped'))
+        or ("agent_executions"."kind" = 'tool_call' and "agent_executions"."status" in ('ok', 'error')));
