@@ -16,7 +16,7 @@ type Hit = Search["results"][number];
 export type DocumentStatus = Json<z.output<typeof uploadDocumentVerb.output>>["status"];
 
 /** `POST /api/v1/documents` answers 202 with this (200 and `duplicate: true` for the same bytes); `GET …/{id}` too. */
-export type DocumentResource = Pick<Json<z.output<typeof uploadDocumentVerb.output>>, "id" | "status"> & {
+export type DocumentResource = Pick<Json<z.output<typeof uploadDocumentVerb.output>>, "id" | "status" | "knowledge"> & {
   error?: string | null;
   duplicate?: boolean;
 };

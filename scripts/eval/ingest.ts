@@ -7,6 +7,8 @@ export interface Ingested {
   corpusIdsOf: Map<string, string[]>;
   ready: number;
   failed: { corpusId: string; error: string }[];
+  /** Ready documents the knowledge graph had not read when the run gave up waiting. */
+  knowledgeUnread: number;
   seconds: number;
 }
 
@@ -66,5 +68,15 @@ export async function ingestCorpus(
     for (const corpusId of corpusIdsOf.get(id)!) failed.push({ corpusId, error: `not ready after ${opts.timeoutMs / 1000} s` });
     corpusIdsOf.delete(id);
   }
-  return { corpusIdsOf, ready, failed, seconds: (performance.now() - started) / 1000 };
+  // The knowledge graph reads each document after it is ready (its own queue event): the graph channel can only find
+  // what it has read, so the run waits for every ready document's `knowledge`.
+  const unread = new Set(corpusIdsOf.keys());
+  while (unread.size && Date.now() < deadline) {
+    await mapLimit([...unread], opts.concurrency, async (id) => {
+      if ((await client.document(id)).knowledge) unread.delete(id);
+    });
+    opts.progress(`knowledge read for ${corpusIdsOf.size - unread.size}/${corpusIdsOf.size} documents`);
+    if (unread.size) await sleep(opts.pollMs ?? POLL_MS);
+  }
+  return { corpusIdsOf, ready, failed, knowledgeUnread: unread.size, seconds: (performance.now() - started) / 1000 };
 }

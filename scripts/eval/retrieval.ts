@@ -74,7 +74,10 @@ try {
     progress,
   });
   progress("");
-  console.error(`${ingested.ready} documents ready in ${ingested.seconds.toFixed(0)} s, ${ingested.failed.length} failed`);
+  console.error(
+    `${ingested.ready} documents ready and read by the knowledge graph in ${ingested.seconds.toFixed(0)} s, ` +
+      `${ingested.failed.length} failed${ingested.knowledgeUnread ? `, ${ingested.knowledgeUnread} never read by the graph` : ""}`,
+  );
   for (const f of ingested.failed.slice(0, 5)) console.error(`  ${f.corpusId}: ${f.error.slice(0, 300)}`);
   if (!ingested.ready) throw new Error("no document was ingested; nothing to search");
 

@@ -298,6 +298,10 @@ describe("memory knowledge: entities, graph and facts", () => {
     });
 
     it("get_document_references finds the company named in a PDF, with its page, however it is spelled", async () => {
+      // The document says that, and when, the knowledge graph read it.
+      const doc = await api(`/api/v1/documents/${documentId}`, { token: t.keys.readonly });
+      expect(doc.body.knowledge).toMatchObject({ extractor: rules.id, entities: 3, mentions: 3 });
+      expect(Date.parse(doc.body.knowledge.extractedAt)).not.toBeNaN();
       for (const entity of ["Acme", "ACME S.A.", "acmé ltda.", "Acme, Inc."]) {
         const res = await api(`/api/v1/document-references?${new URLSearchParams({ entity })}`, { token: t.keys.readonly });
         expect(res.status, entity).toBe(200);

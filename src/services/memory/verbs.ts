@@ -27,15 +27,28 @@ const Document = z
     status: z.enum(documentStatusEnum.enumValues),
     error: z.string().nullable(),
     embeddingModel: z.string().nullable(),
+    knowledge: z
+      .object({
+        extractedAt: z.string(),
+        extractor: z.string().describe("The extractor's model id, e.g. ventros/rules-pt-en-v1"),
+        entities: z.number().describe("Distinct entities found"),
+        mentions: z.number().describe("Mentions linked to the document's chunks"),
+      })
+      .nullable()
+      .describe("When the knowledge graph last read the document (after it became ready); null until then"),
     processedAt: nullableTimestamp,
     createdAt: timestamp,
     updatedAt: timestamp,
   })
   .meta({ id: "Document" });
 type DocumentOut = z.infer<typeof Document>;
-/** The stored row without what stays internal (the R2 key, free-form metadata). */
-const toDocument = <T extends DocumentOut>({ storageKey: _, metadata: __, ...doc }: T & { storageKey: string; metadata: unknown }) =>
-  doc as DocumentOut;
+/** The stored row without what stays internal (the R2 key, free-form metadata): of the metadata, only its knowledge. */
+const toDocument = <T extends Omit<DocumentOut, "knowledge">>({
+  storageKey: _,
+  metadata,
+  ...doc
+}: T & { storageKey: string; metadata: unknown }) =>
+  ({ ...doc, knowledge: (metadata as { knowledge?: DocumentOut["knowledge"] } | null)?.knowledge ?? null }) as DocumentOut;
 
 const documentId = z.uuid().describe("The document id");
 const contactId = z.uuid().describe("Only this contact's items");

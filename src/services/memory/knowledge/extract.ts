@@ -188,10 +188,14 @@ export async function extractDocumentKnowledge(ctx: ServiceContext, extractor: E
     evidence: a.confidences.length,
     pages: [...a.pages].sort((x, y) => x - y),
   }));
+  // The document says when its knowledge was read, and by what (a client, or the eval, waits for it after `ready`).
+  const knowledge = { extractedAt: new Date().toISOString(), extractor: extractor.id, entities: perEntity.size, mentions: mentions.length };
   await runAll(ctx, [
     upsertEntities(ctx, entityRows(found.flatMap((x) => x.extraction.entities)), seenAt),
     insertMentions(ctx, mentions, seenAt),
     replaceDocumentMentions(ctx, documentMentions, seenAt),
+    sql`update documents set metadata = metadata || jsonb_build_object('knowledge', ${JSON.stringify(knowledge)}::jsonb)
+        where id = ${documentId} and tenant_id = ${ctx.principal.tenantId} and project_id = ${ctx.principal.projectId}`,
   ]);
   return { outcome: "extracted", entities: perEntity.size, mentions: mentions.length, relations: documentMentions.length, facts: 0 };
 }
