@@ -32,6 +32,16 @@ const presence = async (session: string): Promise<{ action: string; chatId: stri
 const sent = async (session: string): Promise<{ endpoint: string; body: any }[]> =>
   (await fetch(`${wahaUrl()}/__sandbox/sent?session=${encodeURIComponent(session)}`)).json();
 
+/** A turn run directly (not by the room): the reference service, no publishing. */
+const turnDeps = (protocol: "grpc-web" | "connect" = "grpc-web", relay: TurnDeps["relay"] = async () => {}): TurnDeps => ({
+  db,
+  log,
+  agentService: createAgentServiceClient({ url: serviceUrl(), protocol, token: inject("agentServiceToken") }),
+  signingSecret: "x".repeat(40),
+  relay,
+  publish: async () => {},
+});
+
 const rows = async (q: ReturnType<typeof sql>) => (await db.query.execute<any>(q)).rows;
 const executions = (projectId: string) =>
   rows(sql`select * from agent_executions where project_id = ${projectId} and kind = 'execution' order by created_at, id`);
@@ -136,14 +146,7 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
       messages: [{ messageId: m.id, receivedAt: Date.now() }],
       quietWindowMs: 800,
     };
-    const deps: TurnDeps = {
-      db,
-      log,
-      agentService: createAgentServiceClient({ url: serviceUrl(), protocol: "grpc-web", token: inject("agentServiceToken") }),
-      signingSecret: "x".repeat(40),
-      relay: async () => {},
-      publish: async () => {},
-    };
+    const deps = turnDeps();
     expect(await runTurn(deps, turn)).toEqual({ status: "already_done" });
     // A crash after the agent's answer was stored but before the reply: the next run replies once, then never again.
     await db.query.execute(sql`update agent_executions set status = 'running' where id = ${done.id}`);
@@ -204,26 +207,16 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     expect(notes[0].body).toContain("Cliente precisa de ajuda");
     // A crash after the handover, before the status was final: the retried turn hands over again, one note still.
     await db.query.execute(sql`update agent_executions set status = 'running' where id = ${id}`);
-    const retried = await runTurn(
-      {
-        db,
-        log,
-        agentService: createAgentServiceClient({ url: serviceUrl(), protocol: "grpc-web", token: inject("agentServiceToken") }),
-        signingSecret: "x".repeat(40),
-        relay: async () => {},
-        publish: async () => {},
-      },
-      {
-        executionId: id,
-        tenantId: c.t.tenant.id,
-        projectId: c.t.project.id,
-        sessionId: m.session_id,
-        contactId: m.contact_id,
-        channelId: c.channel.id,
-        messages: [{ messageId: m.id, receivedAt: Date.now() }],
-        quietWindowMs: 1000,
-      },
-    );
+    const retried = await runTurn(turnDeps(), {
+      executionId: id,
+      tenantId: c.t.tenant.id,
+      projectId: c.t.project.id,
+      sessionId: m.session_id,
+      contactId: m.contact_id,
+      channelId: c.channel.id,
+      messages: [{ messageId: m.id, receivedAt: Date.now() }],
+      quietWindowMs: 1000,
+    });
     expect(retried).toMatchObject({ status: "failed" });
     expect(await rows(sql`select id from notes where contact_id = ${m.contact_id}`)).toHaveLength(1);
     // The next message: a human holds the contact.
@@ -326,16 +319,9 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
       quietWindowMs: 0,
     };
     const outcome = await runTurn(
-      {
-        db,
-        log,
-        agentService: createAgentServiceClient({ url: serviceUrl(), protocol: "connect", token: inject("agentServiceToken") }),
-        signingSecret: "x".repeat(40),
-        relay: async (topic, payload) => {
-          relayed.push({ topic, payload });
-        },
-        publish: async () => {},
-      },
+      turnDeps("connect", async (topic, payload) => {
+        relayed.push({ topic, payload });
+      }),
       turn,
     );
     expect(outcome).toMatchObject({ status: "succeeded", replyMessageId: turn.executionId });
