@@ -242,8 +242,9 @@ BEGIN
   FROM jsonb_array_elements(input->'events') WITH ORDINALITY AS e(val, ord)
   ORDER BY e.ord;
 
+  -- In the order they were written (session.ended before session.created): ids made in the same millisecond do not sort.
   RETURN jsonb_build_object('outcome', 'created', 'session_id', v_session,
                             'outbox', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', o.id, 'topic', o.topic, 'payload', o.payload)
-                                                                 ORDER BY o.id), '[]'::jsonb)
-                                       FROM outbox o WHERE o.id = ANY (v_outbox)));
+                                                                 ORDER BY u.n), '[]'::jsonb)
+                                       FROM unnest(v_outbox) WITH ORDINALITY AS u(id, n) JOIN outbox o ON o.id = u.id));
 END $$;

@@ -65,7 +65,9 @@ export async function publishOutbox(
           )
           .orderBy(asc(schema.outbox.id))
           .limit(opts.limit ?? 500);
-  const messages = [...known, ...read].map(toMessage).sort((a, b) => (a.id < b.id ? -1 : 1));
+  // Rows known from memory keep the order they were written in (ids made in the Worker and in SQL do not sort
+  // together); rows read back, and the sweep's, go by id.
+  const messages = [...known.map(toMessage), ...read.map(toMessage).sort((a, b) => (a.id < b.id ? -1 : 1))];
   if (opts.beforeSend) await opts.beforeSend(messages).catch((err) => log.warn("live push failed", { err }));
   const alongside = opts.alongside?.();
 

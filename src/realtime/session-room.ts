@@ -3,7 +3,7 @@ import { agentServiceFromEnv } from "../integrations/agent-service";
 import { createLogger } from "../lib/logger";
 import type { OutboxMessage } from "../outbox/events";
 import { publishOutbox } from "../outbox/publisher";
-import { type BurstMessage, executionIdFor, runTurn, type Turn } from "../services/ai/orchestrate";
+import { abandonTurn, type BurstMessage, executionIdFor, runTurn, type Turn } from "../services/ai/orchestrate";
 import { createServiceContext } from "../services/context";
 import { deliverMessage } from "../services/messages/deliver";
 import { expireIfIdle } from "../services/sessions/expire";
@@ -33,6 +33,10 @@ interface AgentConversation extends SessionState {
 }
 
 const live = new Set<string>(LIVE_TOPICS);
+/** A turn stored for running: when it started, its agent's timeout, and how many runs of it failed. */
+type StoredTurn = Turn & { startedAt: number; timeoutSeconds: number; attempts?: number };
+/** Runs of one turn that may fail before it is abandoned (its execution marked failed) so the next can run. */
+const MAX_TURN_ATTEMPTS = 6;
 /** How long a running turn may take past its agent's timeout before another run treats it as dead. */
 const TURN_WATCHDOG_MS = 60_000;
 /** Seen message ids are kept this long (redeliveries come within the queue's retry window). */
@@ -142,7 +146,7 @@ export class SessionRoom extends EventStream {
     this.turnRunning = true;
     try {
       for (;;) {
-        let turn = await this.ctx.storage.get<Turn & { startedAt: number; timeoutSeconds: number }>("ai:current");
+        let turn = await this.ctx.storage.get<StoredTurn>("ai:current");
         if (!turn) {
           const dueAt = await this.ctx.storage.get<number>("ai:dueAt");
           const pending = (await this.ctx.storage.get<BurstMessage[]>("ai:pending")) ?? [];
@@ -161,7 +165,17 @@ export class SessionRoom extends EventStream {
           await this.ctx.storage.delete("ai:dueAt");
           await this.schedule();
         }
-        await this.runOne(turn);
+        try {
+          await this.runOne(turn);
+        } catch (err) {
+          // Retried (the alarm fails and runs again) until it has failed MAX_TURN_ATTEMPTS times; then abandoned.
+          const attempts = (turn.attempts ?? 0) + 1;
+          if (attempts < MAX_TURN_ATTEMPTS) {
+            await this.ctx.storage.put("ai:current", { ...turn, attempts });
+            throw err;
+          }
+          await this.abandon(turn, err);
+        }
         await this.ctx.storage.delete("ai:current");
         await this.forgetOldSeen();
       }
@@ -208,6 +222,21 @@ export class SessionRoom extends EventStream {
       // Left stored: the watchdog alarm runs it again under the same id.
       log.error("ai turn failed; will retry", { err });
       throw err;
+    } finally {
+      await db.close();
+    }
+  }
+
+  private async abandon(turn: Turn, err: unknown) {
+    const config = parseConfig(this.env);
+    const log = createLogger({ durableObject: "SessionRoom", sessionId: turn.sessionId, executionId: turn.executionId }, config.LOG_LEVEL);
+    const db = databaseFor(config);
+    try {
+      const marked = await abandonTurn(db, turn, `the turn failed ${MAX_TURN_ATTEMPTS} times: ${String((err as Error)?.message ?? err)}`);
+      log.error("ai turn abandoned", { err, marked });
+    } catch (markErr) {
+      // The database is what keeps failing: the turn is dropped all the same, and says so.
+      log.error("ai turn abandoned; its execution could not be marked failed", { err, markErr });
     } finally {
       await db.close();
     }

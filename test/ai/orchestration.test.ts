@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
@@ -207,7 +208,7 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     expect(notes[0].body).toContain("Cliente precisa de ajuda");
     // A crash after the handover, before the status was final: the retried turn hands over again, one note still.
     await db.query.execute(sql`update agent_executions set status = 'running' where id = ${id}`);
-    const retried = await runTurn(turnDeps(), {
+    const retryTurn: Turn = {
       executionId: id,
       tenantId: c.t.tenant.id,
       projectId: c.t.project.id,
@@ -216,7 +217,8 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
       channelId: c.channel.id,
       messages: [{ messageId: m.id, receivedAt: Date.now() }],
       quietWindowMs: 1000,
-    });
+    };
+    const retried = await runTurn(turnDeps(), retryTurn);
     expect(retried).toMatchObject({ status: "failed" });
     expect(await rows(sql`select id from notes where contact_id = ${m.contact_id}`)).toHaveLength(1);
     // The next message: a human holds the contact.
@@ -228,6 +230,12 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     );
     expect(skipped[0]).toMatchObject({ decision: { handled: false, reason: "human_takeover" }, message_ids: [next.id] });
     expect(await rows(sql`select id from messages where project_id = ${c.t.project.id} and direction = 'outbound'`)).toHaveLength(0);
+    // The contact deleted while the turn was being retried: the note cannot be written, and the turn still ends.
+    await db.query.execute(sql`update agent_executions set status = 'running' where id = ${id}`);
+    await db.query.execute(sql`delete from notes where contact_id = ${m.contact_id}`);
+    await db.query.execute(sql`update contacts set deleted_at = now() where id = ${m.contact_id}`);
+    expect(await runTurn(turnDeps(), retryTurn)).toMatchObject({ status: "failed" });
+    expect((await rows(sql`select status from agent_executions where id = ${id}`))[0].status).toBe("failed");
   });
 
   it("a human reply in the session silences the AI; opted-out contacts and disabled AI are recorded with their reason", async () => {
@@ -356,5 +364,89 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     const ahead = await room.enqueueForAgent({ ...base, messageId: crypto.randomUUID(), receivedAt: before + 3_600_000 });
     expect(ahead.dueAt).toBeGreaterThanOrEqual(before + 60_000);
     expect(ahead.dueAt).toBeLessThanOrEqual(Date.now() + 60_000);
+  });
+
+  it("a turn that fails every time is abandoned after its last attempt: its execution is marked failed", async () => {
+    const t = await createActors(db);
+    const executionId = crypto.randomUUID();
+    await db.query.execute(sql`insert into agent_executions (id, tenant_id, project_id, actor_type, actor_id, kind, name, status)
+      values (${executionId}, ${t.tenant.id}, ${t.project.id}, 'system', 'ai-orchestrator', 'execution', 'CustomerService', 'running')`);
+    const stub = env.SESSION_ROOM.get(env.SESSION_ROOM.idFromName(crypto.randomUUID()));
+    // A channel id that is not a uuid: every run of this turn fails in its first read.
+    const poisoned = {
+      executionId,
+      tenantId: t.tenant.id,
+      projectId: t.project.id,
+      sessionId: crypto.randomUUID(),
+      contactId: crypto.randomUUID(),
+      channelId: "not-a-uuid",
+      messages: [{ messageId: crypto.randomUUID(), receivedAt: Date.now() }],
+      quietWindowMs: 0,
+      startedAt: Date.now(),
+      timeoutSeconds: 30,
+    };
+    const stored = () => runInDurableObject(stub, async (_room, state) => state.storage.get<{ attempts?: number }>("ai:current"));
+    // The room's alarm handler is called directly: a failing alarm the runtime retries by itself would race the test.
+    const arm = (turn: typeof poisoned & { attempts?: number }) =>
+      runInDurableObject(stub, async (_room, state) => state.storage.put("ai:current", turn));
+    const fire = () => runInDurableObject(stub, async (room) => room.alarm());
+    await arm(poisoned);
+    // A failed run keeps the turn, counted, for the alarm's retry.
+    await expect(fire()).rejects.toThrow(/not-a-uuid/);
+    expect((await stored())?.attempts).toBe(1);
+    const [running] = await rows(sql`select status from agent_executions where id = ${executionId}`);
+    expect(running.status).toBe("running");
+    // The last attempt: abandoned, the execution says why, the room holds no turn any more.
+    await arm({ ...poisoned, attempts: 5 });
+    await fire();
+    expect(await stored()).toBeUndefined();
+    const [failed] = await rows(sql`select status, error_code, error_message from agent_executions where id = ${executionId}`);
+    expect(failed).toMatchObject({ status: "failed", error_code: "internal" });
+    expect(failed.error_message).toMatch(/failed 6 times/);
+  });
+
+  it("what Postgres cannot store as it came (a NUL from the agent, an emoji cut at the limit) is cleaned, not retried", async () => {
+    const c = await conversation({ quietWindowMs: 60_000 });
+    const m = await inbound(c, "me manda o texto completo");
+    const turnFor = (executionId: string): Turn => ({
+      executionId,
+      tenantId: c.t.tenant.id,
+      projectId: c.t.project.id,
+      sessionId: m.session_id,
+      contactId: m.contact_id,
+      channelId: c.channel.id,
+      messages: [{ messageId: m.id, receivedAt: Date.now() }],
+      quietWindowMs: 0,
+    });
+    // A NUL in the agent's error message (valid in a proto string, not in jsonb).
+    const failing = turnFor(crypto.randomUUID());
+    await setFault(failing.executionId, { kind: "agent-error", code: "model_down", message: "bad\u0000byte" });
+    expect(await runTurn(turnDeps(), failing)).toMatchObject({ status: "failed" });
+    const [failed] = await rows(sql`select error_message from agent_executions where id = ${failing.executionId}`);
+    expect(failed.error_message).toBe("badbyte");
+    // An answer stored by an earlier run: 4 095 letters, then an emoji across the 4 096 limit.
+    const turn = turnFor(crypto.randomUUID());
+    const text = `${"a".repeat(4095)}\u{1F600} e mais`;
+    const response = {
+      status: "success",
+      text,
+      actions: [],
+      executionTimeMs: 1,
+      model: null,
+      subAgents: [],
+      mcpTools: [],
+      tokensUsed: 0,
+      costUsd: 0,
+      errorCode: null,
+      errorMessage: null,
+    };
+    await db.query.execute(sql`insert into agent_executions (id, tenant_id, project_id, session_id, contact_id, channel_id, message_ids,
+        actor_type, actor_id, kind, name, status, output, queued_at, started_at)
+      values (${turn.executionId}, ${turn.tenantId}, ${turn.projectId}, ${turn.sessionId}, ${turn.contactId}, ${turn.channelId},
+        ${JSON.stringify([m.id])}::jsonb, 'system', 'ai-orchestrator', 'execution', 'CustomerService', 'running',
+        ${JSON.stringify({ response })}::jsonb, now(), now())`);
+    expect(await runTurn(turnDeps(), turn)).toMatchObject({ status: "succeeded", replyMessageId: turn.executionId });
+    const [reply] = await rows(sql`select body from messages where id = ${turn.executionId}`);
+    expect(reply.body).toBe("a".repeat(4095));
   });
 });

@@ -64,7 +64,8 @@ describe("sending a message", () => {
     expect(ctx.db.usedPool).toBe(false);
     expect(first).toMatchObject({ status: "queued", direction: "outbound", fromMe: true, body: "oi", channelId: channel.id });
     const events = ctx.outbox.takePending();
-    expect(events.map((e) => e.row?.topic).sort()).toEqual(["message.created", "message.queued", "session.created"]);
+    // In the order they were written: the conversation is announced before its first message.
+    expect(events.map((e) => e.row?.topic)).toEqual(["session.created", "message.created", "message.queued"]);
     // Known rows are exactly what committed: the publisher sends them as they are, without reading them back.
     const committed = await db.query.execute<{ id: string; topic: string; payload: Record<string, unknown> }>(
       sql`select id::text, topic, payload from outbox where id in ${sql.raw(`(${events.map((e) => `'${e.id}'`).join(",")})`)}`,
@@ -130,7 +131,7 @@ describe("sending a message", () => {
     const { queue, sent } = fakeQueue();
     expect(await publishOutbox(publishDb, queue, log, { events })).toEqual({ published: 4, failed: 0 });
     expect(publishDb.roundTrips).toBe(1); // the mark: nothing read back
-    expect(sent.map((m) => m.topic).sort()).toEqual(["message.created", "message.queued", "session.created", "session.ended"]);
+    expect(sent.map((m) => m.topic)).toEqual(["session.ended", "session.created", "message.created", "message.queued"]);
     const { rows } = await db.query.execute<{ status: string }>(sql`select status::text from sessions where id = ${first.sessionId}`);
     expect(rows[0]!.status).toBe("expired");
   });

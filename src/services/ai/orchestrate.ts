@@ -5,6 +5,7 @@ import { chatIdFor, type Identifier } from "../../integrations/waha/chat-ids";
 import { setTypingViaWaha, type WahaChannelConfig } from "../../integrations/waha/client";
 import { normalizeError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
+import { storableText, truncateText } from "../../lib/text";
 import { callTool } from "../../mcp/registry";
 import { toolRegistry } from "../../mcp/tools";
 import type { PendingEvent } from "../../outbox/writer";
@@ -236,6 +237,21 @@ export async function runTurn(deps: TurnDeps, turn: Turn): Promise<TurnOutcome> 
   return finish(deps, svc, { ...turn, aiAgentId }, settings, response, now);
 }
 
+/**
+ * A turn that failed every time it ran (something in it can never succeed): its execution is marked failed, with the
+ * error, so the conversation's next messages are answered instead of queueing behind it forever. Returns whether a
+ * running execution was marked (none when the turn failed before writing it).
+ */
+export async function abandonTurn(db: Database, turn: Turn, error: string, at: Date = new Date()): Promise<boolean> {
+  const e = schema.agentExecutions;
+  const marked = await db.query
+    .update(e)
+    .set({ status: "failed", errorCode: "internal", errorMessage: error.slice(0, 1000), completedAt: at, updatedAt: at })
+    .where(and(eq(e.id, turn.executionId), eq(e.projectId, turn.projectId), eq(e.status, "running")))
+    .returning({ id: e.id });
+  return marked.length > 0;
+}
+
 interface StoredResponse {
   status: string;
   text: string;
@@ -264,24 +280,29 @@ const failure = (code: string, message: string): StoredResponse => ({
   errorMessage: message,
 });
 
+/**
+ * What is kept of the agent's answer. Its strings are made storable first (a NUL is valid in a proto string, not in
+ * Postgres): an answer that cannot be stored would fail the turn on every retry.
+ */
 function fromResponse(r: AgentExecutionResponse): StoredResponse {
+  const text = storableText;
   return {
-    status: r.status || "error",
-    text: r.responseText,
+    status: text(r.status) || "error",
+    text: text(r.responseText),
     actions: r.actions.map((a: AgentAction) => ({
-      actionType: a.actionType,
-      entityType: a.entityType,
-      entityId: a.entityId,
-      data: { ...a.data },
+      actionType: text(a.actionType),
+      entityType: text(a.entityType),
+      entityId: text(a.entityId),
+      data: Object.fromEntries(Object.entries(a.data).map(([k, v]) => [text(k), text(v)])),
     })),
     executionTimeMs: r.executionTimeMs,
-    model: r.metadata.model ?? null,
-    subAgents: [...r.subAgentTypes],
-    mcpTools: [...r.mcpToolNames],
+    model: r.metadata.model ? text(r.metadata.model) : null,
+    subAgents: r.subAgentTypes.map(text),
+    mcpTools: r.mcpToolNames.map(text),
     tokensUsed: r.tokensUsed,
     costUsd: r.costUsd,
-    errorCode: r.errorCode || null,
-    errorMessage: r.errorMessage || null,
+    errorCode: r.errorCode ? text(r.errorCode) : null,
+    errorMessage: r.errorMessage ? text(r.errorMessage) : null,
   };
 }
 
@@ -496,7 +517,7 @@ async function reply(
       contactId: turn.contactId,
       channelId: turn.channelId ?? undefined,
       contentType: "text",
-      text: text.slice(0, 4096),
+      text: truncateText(storableText(text), 4096),
       ...(turn.aiAgentId ? { agentId: turn.aiAgentId } : {}),
     },
     { id: turn.executionId, metadata: { executionId: turn.executionId, ...meta } },
@@ -568,12 +589,17 @@ async function applyFailurePolicy(
     const body = `${intro} (execution ${turn.executionId}: ${r.errorCode ?? "error"})`;
     // One note per execution: a run retried after a crash finds the note it already wrote (turns of a session are
     // serialised by its room, so nothing writes it concurrently).
+    // A note that cannot be written (the contact was deleted meanwhile) does not fail the turn: the handover is done.
     const noteId = await deterministicId(`ai-handover-note:${turn.executionId}`);
-    const [existing] = await svc.db.query
-      .select({ id: schema.notes.id })
-      .from(schema.notes)
-      .where(inScope(schema.notes, svc.principal, eq(schema.notes.id, noteId)));
-    if (!existing) await createNote(svc, turn.contactId, { body, pinned: false, sessionId: turn.sessionId }, { id: noteId });
+    try {
+      const [existing] = await svc.db.query
+        .select({ id: schema.notes.id })
+        .from(schema.notes)
+        .where(inScope(schema.notes, svc.principal, eq(schema.notes.id, noteId)));
+      if (!existing) await createNote(svc, turn.contactId, { body, pinned: false, sessionId: turn.sessionId }, { id: noteId });
+    } catch (err) {
+      svc.log.warn("handover note not written", { err });
+    }
     const written = svc.outbox.takePending();
     if (written.length) await deps.publish(written);
   }

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { type Database, schema } from "../../db";
 import { AppError } from "../../lib/errors";
 import { uuidv7 } from "../../lib/ids";
+import { storableText } from "../../lib/text";
 import type { Topic } from "../../outbox/events";
 import type { ServiceContext } from "../context";
 import { DEFAULT_SESSION_TIMEOUT_MINUTES } from "../sessions/open";
@@ -11,6 +12,12 @@ import { inScope } from "../shared/scope";
 import type { SendMessageInput } from "./schemas";
 
 type ChannelRow = typeof schema.channels.$inferSelect;
+
+/**
+ * Every string of the function's input made storable: REST and MCP refuse what jsonb cannot hold, but callers
+ * inside the Worker (an agent's reply, its metadata) are not behind that guard.
+ */
+const storable = (_key: string, value: unknown) => (typeof value === "string" ? storableText(value) : value);
 
 /** What `ventros_queue_outbound` (drizzle/0021_outbound_queue_function.sql) answers. */
 type QueueOutcome =
@@ -33,7 +40,6 @@ export async function sendMessage(
   const now = new Date();
   // A caller-chosen id (an AI reply: its execution's id) makes a repeated call return the first message, unchanged.
   const id = opts.id ?? uuidv7();
-  const mark = ctx.outbox.mark();
   // Built here (the verb's declared emits are checked, the ids are ours); the session id is added by the function.
   const payload: Record<string, unknown> = { messageId: id, contactId: contact.id, channelId: channel.id, direction: "outbound" };
   const events = [ctx.outbox.event("message.created", payload), ctx.outbox.event("message.queued", payload)];
@@ -63,7 +69,7 @@ export async function sendMessage(
   // is a query builder (a select from a one-row source) rather than db.execute, like the other statements of a batch.
   const [[queued], [message]] = await ctx.db.batch([
     ctx.db.query
-      .select({ r: sql<QueueOutcome | string>`ventros_queue_outbound(${JSON.stringify(queue)}::jsonb)` })
+      .select({ r: sql<QueueOutcome | string>`ventros_queue_outbound(${JSON.stringify(queue, storable)}::jsonb)` })
       .from(sql`(select) as once`),
     ctx.db.query
       .select()
@@ -77,12 +83,13 @@ export async function sendMessage(
     return message!;
   }
   payload.sessionId = r.session_id;
-  // The session events the function wrote, from its answer. Outside an open transaction the batch has committed, so
-  // they (and the two built above) are published from memory; inside one, by id once it commits.
-  for (const o of r.outbox) {
-    ctx.outbox.track(o.id, ctx.db.inTransaction ? undefined : { ...o, tenantId: p.tenantId, projectId: p.projectId });
-  }
-  if (!ctx.db.inTransaction) ctx.outbox.confirmSince(mark);
+  // The session events the function wrote, from its answer, then the two built above: published in that order (a
+  // conversation is announced before its first message). Outside an open transaction the batch has committed, so
+  // they are published from memory; inside one, by id once it commits.
+  const committed = !ctx.db.inTransaction;
+  ctx.outbox.discard(events.map((e) => e.id));
+  for (const o of r.outbox) ctx.outbox.track(o.id, committed ? { ...o, tenantId: p.tenantId, projectId: p.projectId } : undefined);
+  for (const e of events) ctx.outbox.track(e.id, committed ? e : undefined);
   return message!;
 }
 
