@@ -115,7 +115,9 @@ export function factsQueries(db: Database, principal: Pick<Principal, "tenantId"
       (select coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'agentType', a.config->>'agentType') order by a.id),
           '[]'::json) from agents a where a.project_id = ${project} and a.kind = 'ai' and a.active) as ai_agents,
       exists (select 1 from contact_identifiers i where i.contact_id = ${ref.contactId} and i.project_id = ${project}
-          and i.kind = 'wa_group') as group_chat`),
+          and i.kind = 'wa_group') as group_chat
+    -- A project that never configured AI (most inbound messages, for many projects) costs one index probe, not these.
+    where exists (select 1 from ai_settings s where s.project_id = ${project} and s.tenant_id = ${principal.tenantId})`),
   ] as const;
 }
 
