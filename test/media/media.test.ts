@@ -1,9 +1,7 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseRange } from "../../src/http/routes/media";
-import worker from "../../src/index";
 import { resolveMediaUrl } from "../../src/integrations/waha/media";
 import { WahaMessage } from "../../src/integrations/waha/payloads";
 import { hmacHex } from "../../src/lib/crypto";
@@ -24,6 +22,7 @@ import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 import { memoryContext } from "../support/memory";
 import { makePdf } from "../support/pdf";
+import { consumeOutboxEvent, deliverToQueue } from "../support/queue";
 import { configureSandbox, wahaUrl } from "../support/sandbox";
 import { eventId, inboundText, messageId as newMessageId, postWaha } from "../support/waha";
 
@@ -112,12 +111,7 @@ describe("media that lasts, and enrichment", () => {
       payload: event.payload,
       createdAt: new Date().toISOString(),
     };
-    const batch = createMessageBatch<OutboxMessage>("ventros-events", [
-      { id: `q-${body.id}-${opts.attempts ?? 1}`, timestamp: new Date(), attempts: opts.attempts ?? 1, body },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, opts.env ?? env, ctx);
-    const result = await getQueueResult(batch, ctx);
+    const result = await deliverToQueue(body, { attempts: opts.attempts, env: opts.env });
     return { acked: result.explicitAcks.length === 1, retried: result.retryMessages.length === 1 };
   }
 
@@ -197,12 +191,7 @@ describe("media that lasts, and enrichment", () => {
       payload: event.payload,
       createdAt: new Date().toISOString(),
     };
-    const batch = createMessageBatch<OutboxMessage>("ventros-events", [
-      { id: `q-${event.id}-ws`, timestamp: new Date(), attempts: 1, body },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
-    await getQueueResult(batch, ctx);
+    await deliverToQueue(body, { deliveryId: `q-${event.id}-ws` });
     const enriched = (f: any[]) =>
       f.find((x) => x.type === "event" && x.topic === "message.enriched" && x.payload.messageId === imageMessage);
     await expect.poll(() => Boolean(enriched(frames)), { timeout: 15_000, interval: 50 }).toBe(true);
@@ -605,27 +594,7 @@ describe("media that lasts, and enrichment", () => {
     const waiting = await receive({ url: late.url, mimetype: "image/png", filename: null });
     expect(waiting.contactId).toBe(pdfContact);
     expect((await api(`/api/v1/contacts/${pdfContact}`, { token: t.keys.admin, method: "DELETE" })).status).toBe(204);
-    const { rows } = await db.query.execute<any>(
-      sql`select * from outbox where topic = 'contact.deleted' and payload->>'contactId' = ${pdfContact} order by id desc limit 1`,
-    );
-    const batch = createMessageBatch<OutboxMessage>("ventros-events", [
-      {
-        id: `q-${rows[0].id}`,
-        timestamp: new Date(),
-        attempts: 1,
-        body: {
-          id: rows[0].id,
-          topic: "contact.deleted",
-          tenantId: t.tenant.id,
-          projectId: t.project.id,
-          payload: rows[0].payload,
-          createdAt: "",
-        },
-      },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
-    await getQueueResult(batch, ctx);
+    await consumeOutboxEvent(db, { tenantId: t.tenant.id, projectId: t.project.id }, "contact.deleted", { contactId: pdfContact });
     const after = await env.DOCUMENTS.list({ prefix: `${t.tenant.id}/${t.project.id}/media/${pdfContact}/` });
     expect(after.objects).toHaveLength(0);
     expect(await row(pdfMessage)).toMatchObject({

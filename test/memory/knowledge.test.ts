@@ -1,9 +1,6 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import type { OutboxMessage, Topic } from "../../src/outbox/events";
+import type { Topic } from "../../src/outbox/events";
 import { RulesExtractor } from "../../src/services/memory/extraction";
 import { reinforce } from "../../src/services/memory/knowledge/evidence";
 import { extractDocumentKnowledge, extractMessageKnowledge } from "../../src/services/memory/knowledge/extract";
@@ -12,6 +9,7 @@ import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 import { memoryContext, uploadFile } from "../support/memory";
 import { makePdf } from "../support/pdf";
+import { consumeOutboxEvent } from "../support/queue";
 import { inboundText, postWaha } from "../support/waha";
 
 /**
@@ -25,24 +23,7 @@ const rules = new RulesExtractor();
 
 /** Delivers the newest outbox row of `topic` whose payload has key = value, as the queue would. */
 async function consumeEvent(t: Actors, topic: Topic, key: string, value: string, extra: Record<string, string> = {}) {
-  const filters = Object.entries(extra).map(([k, v]) => sql` and payload->>${k} = ${v}`);
-  const { rows } = await db.query.execute<any>(
-    sql`select * from outbox where topic = ${topic} and payload->>${key} = ${value}${sql.join(filters)} order by id desc limit 1`,
-  );
-  const row = rows[0];
-  if (!row) throw new Error(`no ${topic} event for ${key}=${value}`);
-  const body = {
-    id: row.id,
-    topic,
-    tenantId: t.tenant.id,
-    projectId: t.project.id,
-    payload: row.payload,
-    createdAt: new Date().toISOString(),
-  };
-  const batch = createMessageBatch<OutboxMessage>("ventros-events", [{ id: `q-${row.id}`, timestamp: new Date(), attempts: 1, body }]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  const result = await getQueueResult(batch, ctx);
+  const result = await consumeOutboxEvent(db, { tenantId: t.tenant.id, projectId: t.project.id }, topic, { [key]: value, ...extra });
   expect(result.explicitAcks).toHaveLength(1);
 }
 

@@ -1,9 +1,7 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import type { OutboxMessage, Topic } from "../../src/outbox/events";
+import type { Topic } from "../../src/outbox/events";
 import { MAX_DOCUMENT_BYTES } from "../../src/services/memory/deps";
 import { extractDocument } from "../../src/services/memory/documents/extract";
 import { fullText } from "../../src/services/memory/documents/pages";
@@ -14,6 +12,7 @@ import { testDatabase } from "../support/db";
 import { createActors } from "../support/fixtures";
 import { memoryContext, uploadAndProcess, uploadFile } from "../support/memory";
 import { makePdf } from "../support/pdf";
+import { consumeOutboxEvent } from "../support/queue";
 import { inboundText, postWaha } from "../support/waha";
 
 /**
@@ -31,24 +30,8 @@ const CONTRACT_PAGES = [
   "Clausula 9 - Do foro. Fica eleito o foro da comarca de Sao Paulo para dirimir quaisquer duvidas.",
 ];
 
-async function consumeEvent(t: Actors, topic: Topic, key: string, value: string) {
-  const { rows } = await db.query.execute<any>(
-    sql`select * from outbox where topic = ${topic} and payload->>${key} = ${value} order by id desc limit 1`,
-  );
-  const row = rows[0];
-  const body = {
-    id: row.id,
-    topic,
-    tenantId: t.tenant.id,
-    projectId: t.project.id,
-    payload: row.payload,
-    createdAt: new Date().toISOString(),
-  };
-  const batch = createMessageBatch<OutboxMessage>("ventros-events", [{ id: `q-${row.id}`, timestamp: new Date(), attempts: 1, body }]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+const consumeEvent = (t: Actors, topic: Topic, key: string, value: string) =>
+  consumeOutboxEvent(db, { tenantId: t.tenant.id, projectId: t.project.id }, topic, { [key]: value });
 
 /** The stored original of a document (R2), as uploaded. */
 async function fileBytes(documentId: string) {
