@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { GRAPH_NAMED_ENTITY_BOOST } from "../../src/services/memory/search/channels";
 import { searchMemory } from "../../src/services/memory/search/service";
 import { api } from "../support/api";
 import { testDatabase } from "../support/db";
@@ -83,10 +84,18 @@ describe("memory search: the graph channel and facts", () => {
     const res = await search(t.keys.readonly, { query: "cadeiras da Acme" });
     expect(res.body.channels).toEqual(["vector", "keyword", "bm25", "graph"]);
     const hit = res.body.results.find((h: any) => h.id === strong);
-    expect(hit.scores.channels.graph).toEqual({ rank: 1, score: expect.closeTo(0.9, 5) });
+    // "Acme" is an entity the project knows: the graph's weight is boosted, and the result says so.
+    expect(hit.scores.channels.graph).toEqual({ rank: 1, score: expect.closeTo(0.9, 5), weight: GRAPH_NAMED_ENTITY_BOOST });
+    expect(hit.scores.channels.vector.weight).toBe(1);
     // Σ weight / (60 + rank) over the channels that found it.
-    const fused = Object.values(hit.scores.channels as Record<string, { rank: number }>).reduce((s, c) => s + 1 / (60 + c.rank), 0);
+    const fused = Object.values(hit.scores.channels as Record<string, { rank: number; weight: number }>).reduce(
+      (s, c) => s + c.weight / (60 + c.rank),
+      0,
+    );
     expect(hit.scores.fused).toBeCloseTo(fused, 10);
+    // A question naming no known entity: the graph counts like the others.
+    const plain = await search(t.keys.readonly, { query: "cadeiras", channels: "graph,keyword" });
+    for (const h of plain.body.results) if (h.scores.channels.graph) expect(h.scores.channels.graph.weight).toBe(1);
     const ctx = memoryContext(db, { tenantId: t.tenant.id, projectId: t.project.id });
     const before = ctx.db.roundTrips;
     await searchMemory(ctx, { query: "cadeiras da Acme", limit: 5, facts: 5 });

@@ -60,7 +60,11 @@ const query = z
   .max(1000)
   .describe('What to look for, in natural language; "quoted phrases" must match, -word excludes');
 
-const ChannelScore = z.object({ rank: z.number(), score: z.number() });
+const ChannelScore = z.object({
+  rank: z.number(),
+  score: z.number(),
+  weight: z.number().describe("The channel's weight in the fusion for this search (fused = Σ weight / (k + rank))"),
+});
 const Scores = z
   .object({
     fused: z.number().describe("Reciprocal Rank Fusion: Σ weight / (k + rank) over the channels that found it"),

@@ -13,6 +13,13 @@ export const DEFAULT_RRF_K = 60;
  * relevance — on the shipped eval set, fusing it at weight 1 cost 0.13 nDCG@10).
  */
 export const DEFAULT_WEIGHTS: Record<Channel, number> = { vector: 1, keyword: 1, bm25: 1, graph: 1, recent: 0.25 };
+/**
+ * The graph channel's weight is multiplied by this when the question names an entity the project knows: as many
+ * times as there are other relevance channels, so the graph's first result can stand against what the vector,
+ * keyword and BM25 channels agree on. On the shipped eval set (offline embedder): the 6 questions only the graph
+ * answers went from 0.266 (×1) and 0.344 (×2) to 0.777 nDCG@10, the other 100 from 0.864 to 0.885.
+ */
+export const GRAPH_NAMED_ENTITY_BOOST = 3;
 /** Okapi BM25's usual constants (Robertson; Lucene's defaults). */
 export const BM25_K1 = 1.2;
 export const BM25_B = 0.75;

@@ -57,7 +57,7 @@ export interface SearchHit {
   createdAt: Date;
   scores: {
     fused: number;
-    channels: Partial<Record<Channel, { rank: number; score: number }>>;
+    channels: Partial<Record<Channel, { rank: number; score: number; weight: number }>>;
     rerank: number | null;
   };
 }

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { BM25_B, BM25_K1, BM25_RARE_TERM_SHARE, type Channel, EXACT_VECTOR_MAX_ROWS } from "./channels";
+import { BM25_B, BM25_K1, BM25_RARE_TERM_SHARE, type Channel, EXACT_VECTOR_MAX_ROWS, GRAPH_NAMED_ENTITY_BOOST } from "./channels";
 import type { ParsedQuery } from "./query";
 
 export interface SearchFilters {
@@ -42,7 +42,7 @@ export type SearchRow = {
   embedding_model: string;
   created_at: string;
   fused: number;
-  channels: Partial<Record<Channel, { rank: number; score: number }>>;
+  channels: Partial<Record<Channel, { rank: number; score: number; weight: number }>>;
 };
 
 const list = (xs: string[]) =>
@@ -234,12 +234,12 @@ export function searchStatement(p: SearchPlan): SQL {
     const keys = sql`array(select jsonb_array_elements_text(${JSON.stringify(p.entityKeys)}::jsonb))`;
     const contactEntities = f.contactId
       ? sql`union all
-        select g.node_to_id, g.node_to_type, g.relationship_strength::float8 from memory_graph g
+        select g.node_to_id, g.node_to_type, g.relationship_strength::float8, false from memory_graph g
         where g.project_id = ${p.projectId}::uuid and g.tenant_id = ${p.tenantId}::uuid
           and g.node_from_type = 'contact' and g.node_from_id = ${f.contactId}::uuid`
       : sql``;
     ctes.push(sql`qent as (
-      select en.id, en.entity_type as type, 1::float8 as w from memory_entities en
+      select en.id, en.entity_type as type, 1::float8 as w, true as named from memory_entities en
       where en.project_id = ${p.projectId}::uuid and en.tenant_id = ${p.tenantId}::uuid
         and (en.normalized_key = any(${keys}) or en.alias_keys && ${keys})
       ${contactEntities}),
@@ -271,10 +271,17 @@ export function searchStatement(p: SearchPlan): SQL {
   }
   if (!ranked.length) return sql`select null::uuid as id where false`;
 
+  // The graph's voice grows when the question names an entity the project knows (GRAPH_NAMED_ENTITY_BOOST): then
+  // what it finds is evidence about that entity, where the word and vector channels only match its spelling.
+  const named = sql`exists (select 1 from qent where named)`;
+  const weightOf = (channel: Channel) =>
+    channel === "graph"
+      ? sql`${p.weights.graph}::float8 * (case when ${named} then ${GRAPH_NAMED_ENTITY_BOOST}::float8 else 1 end)`
+      : sql`${p.weights[channel]}::float8`;
   const contributions = sql.join(
     ranked.map(
       (r) =>
-        sql`select id, ${r.channel}::text as channel, rank, score::float8 as score, ${p.weights[r.channel]}::float8 as w
+        sql`select id, ${r.channel}::text as channel, rank, score::float8 as score, ${weightOf(r.channel)} as w
             from ${sql.raw(r.cte)}`,
     ),
     sql` union all `,
@@ -282,7 +289,7 @@ export function searchStatement(p: SearchPlan): SQL {
   return sql`with ${sql.join(ctes, sql`, `)},
     fused as (
       select id, sum(w / (${p.k}::float8 + rank)) as fused,
-             jsonb_object_agg(channel, jsonb_build_object('rank', rank, 'score', score)) as channels
+             jsonb_object_agg(channel, jsonb_build_object('rank', rank, 'score', score, 'weight', w)) as channels
       from (${contributions}) c
       group by id
       order by fused desc, id
