@@ -7,7 +7,7 @@ export interface Ingested {
   corpusIdsOf: Map<string, string[]>;
   ready: number;
   failed: { corpusId: string; error: string }[];
-  /** Ready documents the knowledge graph had not read when the run gave up waiting. */
+  /** Ready corpus entries whose document the knowledge graph had not read when the run gave up waiting. */
   knowledgeUnread: number;
   seconds: number;
 }
@@ -70,13 +70,15 @@ export async function ingestCorpus(
   }
   // The knowledge graph reads each document after it is ready (its own queue event): the graph channel can only find
   // what it has read, so the run waits for every ready document's `knowledge`.
+  // Looked at least once, even when becoming ready used up the time.
   const unread = new Set(corpusIdsOf.keys());
-  while (unread.size && Date.now() < deadline) {
+  for (let first = true; unread.size && (first || Date.now() < deadline); first = false) {
+    if (!first) await sleep(opts.pollMs ?? POLL_MS);
     await mapLimit([...unread], opts.concurrency, async (id) => {
       if ((await client.document(id)).knowledge) unread.delete(id);
     });
     opts.progress(`knowledge read for ${corpusIdsOf.size - unread.size}/${corpusIdsOf.size} documents`);
-    if (unread.size) await sleep(opts.pollMs ?? POLL_MS);
   }
-  return { corpusIdsOf, ready, failed, knowledgeUnread: unread.size, seconds: (performance.now() - started) / 1000 };
+  const knowledgeUnread = [...unread].reduce((n, id) => n + corpusIdsOf.get(id)!.length, 0);
+  return { corpusIdsOf, ready, failed, knowledgeUnread, seconds: (performance.now() - started) / 1000 };
 }

@@ -75,8 +75,10 @@ try {
   });
   progress("");
   console.error(
-    `${ingested.ready} documents ready and read by the knowledge graph in ${ingested.seconds.toFixed(0)} s, ` +
-      `${ingested.failed.length} failed${ingested.knowledgeUnread ? `, ${ingested.knowledgeUnread} never read by the graph` : ""}`,
+    `${ingested.ready} documents ready in ${ingested.seconds.toFixed(0)} s, ${ingested.failed.length} failed; ` +
+      (ingested.knowledgeUnread
+        ? `${ingested.knowledgeUnread} not read by the knowledge graph in time`
+        : "all read by the knowledge graph"),
   );
   for (const f of ingested.failed.slice(0, 5)) console.error(`  ${f.corpusId}: ${f.error.slice(0, 300)}`);
   if (!ingested.ready) throw new Error("no document was ingested; nothing to search");

@@ -9,7 +9,9 @@ import { runConfigurations } from "../../scripts/eval/runs";
  * The API the CLI is written against, faked in memory with the shapes of scripts/eval/api.ts: uploads go pending →
  * processing → ready (or failed), search ranks 80-character chunks by shared words. It checks what the CLI sends.
  */
-function fakeApi(opts: { reranker: boolean; neverReady?: string[]; refuseUploads?: boolean }) {
+const knowledgeOf = { extractedAt: "2026-01-01T00:00:00.000Z", extractor: "ventros/rules-pt-en-v1", entities: 1, mentions: 1 };
+
+function fakeApi(opts: { reranker: boolean; neverReady?: string[]; neverRead?: string[]; refuseUploads?: boolean }) {
   const docs = new Map<string, { name: string; text: string; polls: number }>();
   const searches: URLSearchParams[] = [];
   let busy = true;
@@ -47,7 +49,10 @@ function fakeApi(opts: { reranker: boolean; neverReady?: string[]; refuseUploads
       d.polls++;
       if (d.text.includes("FAIL")) return json({ id: doc[1], status: "failed", error: "could not extract text" });
       const stuck = opts.neverReady?.some((n) => d.name.startsWith(n));
-      return json({ id: doc[1], status: stuck || d.polls < 2 ? "processing" : "ready" });
+      const ready = !stuck && d.polls >= 2;
+      // The knowledge graph reads a document a poll after it is ready (never, for the names listed).
+      const read = ready && d.polls >= 3 && !opts.neverRead?.some((n) => d.name.startsWith(n));
+      return json({ id: doc[1], status: ready ? "ready" : "processing", knowledge: read ? knowledgeOf : null });
     }
     if (url.pathname === "/api/v1/memory/search") {
       searches.push(url.searchParams);
@@ -120,6 +125,7 @@ describe("retrieval evaluation against the API shapes", () => {
     const client = new EvalClient("http://api.test", "vtr_test");
     const ingested = await ingestCorpus(client, corpus, { ...quiet, timeoutMs: 20_000 });
     expect(ingested.ready).toBe(3);
+    expect(ingested.knowledgeUnread).toBe(0);
     expect(ingested.failed).toEqual([{ corpusId: "d4", error: "could not extract text" }]);
     expect([...ingested.corpusIdsOf.values()].flat().sort()).toEqual(["d1", "d2", "d3"]);
     expect([...api.docs.values()].map((d) => d.name).sort()).toEqual(["d1.txt", "d2.txt", "d3.txt", "d4.txt"]);
@@ -194,11 +200,12 @@ describe("retrieval evaluation against the API shapes", () => {
   });
 
   it("gives up on a document that never becomes ready, and on an API that refuses every upload", async () => {
-    vi.stubGlobal("fetch", fakeApi({ reranker: false, neverReady: ["d3"] }).fetch);
+    vi.stubGlobal("fetch", fakeApi({ reranker: false, neverReady: ["d3"], neverRead: ["d2"] }).fetch);
     const client = new EvalClient("http://api.test", "vtr_test");
     const ingested = await ingestCorpus(client, corpus, { ...quiet, timeoutMs: 300 });
     expect(ingested.failed).toContainEqual({ corpusId: "d3", error: "not ready after 0.3 s" });
     expect(ingested.ready).toBe(2);
+    expect(ingested.knowledgeUnread).toBe(1);
 
     vi.stubGlobal("fetch", fakeApi({ reranker: false, refuseUploads: true }).fetch);
     const many = Array.from({ length: 20 }, (_, i) => ({ _id: `x${i}`, title: "t", text: "text" }));

@@ -131,7 +131,9 @@ const SearchInput = z.object({
   vectorWeight: numberInput(z.number().min(0).max(10)).optional(),
   keywordWeight: numberInput(z.number().min(0).max(10)).optional(),
   bm25Weight: numberInput(z.number().min(0).max(10)).optional(),
-  graphWeight: numberInput(z.number().min(0).max(10)).optional(),
+  graphWeight: numberInput(z.number().min(0).max(10))
+    .optional()
+    .describe("The graph's weight (default 1); tripled for hits about an entity the question names"),
   recentWeight: numberInput(z.number().min(0).max(10)).optional(),
   rrfK: numberInput(z.number().min(1).max(1000)).optional().describe("Reciprocal Rank Fusion's k (60 by default)"),
   rerank: flagInput().optional().describe("Rerank the fused candidates when a reranker is configured (default true)"),

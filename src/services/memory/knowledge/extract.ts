@@ -195,7 +195,8 @@ export async function extractDocumentKnowledge(ctx: ServiceContext, extractor: E
     insertMentions(ctx, mentions, seenAt),
     replaceDocumentMentions(ctx, documentMentions, seenAt),
     sql`update documents set metadata = metadata || jsonb_build_object('knowledge', ${JSON.stringify(knowledge)}::jsonb)
-        where id = ${documentId} and tenant_id = ${ctx.principal.tenantId} and project_id = ${ctx.principal.projectId}`,
+        where id = ${documentId} and tenant_id = ${ctx.principal.tenantId} and project_id = ${ctx.principal.projectId}
+          and status = 'ready'`,
   ]);
   return { outcome: "extracted", entities: perEntity.size, mentions: mentions.length, relations: documentMentions.length, facts: 0 };
 }

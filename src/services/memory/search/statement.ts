@@ -244,8 +244,8 @@ export function searchStatement(p: SearchPlan): SQL {
         and (en.normalized_key = any(${keys}) or en.alias_keys && ${keys})
       ${contactEntities}),
     gr as (
-      select id, row_number() over (order by s desc, id) as rank, s as score from (
-        select e.id, sum(g.relationship_strength * q.w) as s
+      select id, row_number() over (order by s desc, id) as rank, s as score, named from (
+        select e.id, sum(g.relationship_strength * q.w) as s, bool_or(q.named) as named
         from qent q
         join memory_graph g on g.project_id = ${p.projectId}::uuid and g.tenant_id = ${p.tenantId}::uuid
           and g.node_to_type = q.type and g.node_to_id = q.id and g.node_from_type = 'chunk' and g.relationship_type = 'mentions'
@@ -273,10 +273,10 @@ export function searchStatement(p: SearchPlan): SQL {
 
   // The graph's voice grows when the question names an entity the project knows (GRAPH_NAMED_ENTITY_BOOST): then
   // what it finds is evidence about that entity, where the word and vector channels only match its spelling.
-  const named = sql`exists (select 1 from qent where named)`;
+  // Per hit: one reached only through the contact's own links is not evidence about an entity the question names.
   const weightOf = (channel: Channel) =>
     channel === "graph"
-      ? sql`${p.weights.graph}::float8 * (case when ${named} then ${GRAPH_NAMED_ENTITY_BOOST}::float8 else 1 end)`
+      ? sql`${p.weights.graph}::float8 * (case when named then ${GRAPH_NAMED_ENTITY_BOOST}::float8 else 1 end)`
       : sql`${p.weights[channel]}::float8`;
   const contributions = sql.join(
     ranked.map(
