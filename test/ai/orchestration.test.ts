@@ -78,6 +78,29 @@ async function inbound(c: Awaited<ReturnType<typeof conversation>>, body: string
   return m as { id: string; session_id: string; contact_id: string };
 }
 
+/** A message's `message.created` event as the queue delivers it (again). */
+async function createdEventOf(c: Awaited<ReturnType<typeof conversation>>, messageId: string): Promise<OutboxMessage> {
+  const [event] = await rows(sql`select * from outbox where topic = 'message.created' and payload->>'messageId' = ${messageId}`);
+  return { ...event, tenantId: c.t.tenant.id, projectId: c.t.project.id, createdAt: new Date().toISOString() };
+}
+
+/** The turn answering one inbound message of a conversation, as a test runs it directly. */
+const turnOf = (
+  c: Awaited<ReturnType<typeof conversation>>,
+  m: Awaited<ReturnType<typeof inbound>>,
+  executionId: string = crypto.randomUUID(),
+  quietWindowMs = 0,
+): Turn => ({
+  executionId,
+  tenantId: c.t.tenant.id,
+  projectId: c.t.project.id,
+  sessionId: m.session_id,
+  contactId: m.contact_id,
+  channelId: c.channel.id,
+  messages: [{ messageId: m.id, receivedAt: Date.now() }],
+  quietWindowMs,
+});
+
 describe("AI orchestration: one answer per burst, through the session's Durable Object", () => {
   it("a burst of three messages is answered once, as a group, through WAHA, with typing shown", async () => {
     const c = await conversation({ quietWindowMs: 1500 });
@@ -128,25 +151,10 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     );
     expect(done.status).toBe("succeeded");
     // The queue delivers message.created again: the room knows the message.
-    const [event] = await rows(sql`select * from outbox where topic = 'message.created' and payload->>'messageId' = ${m.id}`);
-    const redelivered: OutboxMessage = {
-      ...event,
-      tenantId: c.t.tenant.id,
-      projectId: c.t.project.id,
-      createdAt: new Date().toISOString(),
-    };
+    const redelivered = await createdEventOf(c, m.id);
     expect(await routeInboundToAgent(env, db, log, redelivered)).toBe("duplicate");
     // The alarm runs the same turn again: nothing new.
-    const turn: Turn = {
-      executionId: done.id,
-      tenantId: c.t.tenant.id,
-      projectId: c.t.project.id,
-      sessionId: m.session_id,
-      contactId: m.contact_id,
-      channelId: c.channel.id,
-      messages: [{ messageId: m.id, receivedAt: Date.now() }],
-      quietWindowMs: 800,
-    };
+    const turn = turnOf(c, m, done.id, 800);
     const deps = turnDeps();
     expect(await runTurn(deps, turn)).toEqual({ status: "already_done" });
     // A crash after the agent's answer was stored but before the reply: the next run replies once, then never again.
@@ -208,16 +216,7 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     expect(notes[0].body).toContain("Cliente precisa de ajuda");
     // A crash after the handover, before the status was final: the retried turn hands over again, one note still.
     await db.query.execute(sql`update agent_executions set status = 'running' where id = ${id}`);
-    const retryTurn: Turn = {
-      executionId: id,
-      tenantId: c.t.tenant.id,
-      projectId: c.t.project.id,
-      sessionId: m.session_id,
-      contactId: m.contact_id,
-      channelId: c.channel.id,
-      messages: [{ messageId: m.id, receivedAt: Date.now() }],
-      quietWindowMs: 1000,
-    };
+    const retryTurn = turnOf(c, m, id, 1000);
     const retried = await runTurn(turnDeps(), retryTurn);
     expect(retried).toMatchObject({ status: "failed" });
     expect(await rows(sql`select id from notes where contact_id = ${m.contact_id}`)).toHaveLength(1);
@@ -254,9 +253,7 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     });
     expect(human.status).toBe(202);
     // The queue's copy of the first message, arriving after the human's reply: already answered, not "skipped".
-    const [first] = await rows(sql`select * from outbox where topic = 'message.created' and payload->>'messageId' = ${m.id}`);
-    const copy: OutboxMessage = { ...first, tenantId: c.t.tenant.id, projectId: c.t.project.id, createdAt: new Date().toISOString() };
-    expect(await routeInboundToAgent(env, db, log, copy)).toBe("duplicate");
+    expect(await routeInboundToAgent(env, db, log, await createdEventOf(c, m.id))).toBe("duplicate");
     const after = await inbound(c, "obrigado Ana");
     const reasons = async () =>
       rows(
@@ -316,16 +313,7 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
     const c = await conversation({ quietWindowMs: 60_000, streaming: true });
     const m = await inbound(c, "qual o preço?");
     const relayed: { topic: string; payload: any }[] = [];
-    const turn: Turn = {
-      executionId: crypto.randomUUID(),
-      tenantId: c.t.tenant.id,
-      projectId: c.t.project.id,
-      sessionId: m.session_id,
-      contactId: m.contact_id,
-      channelId: c.channel.id,
-      messages: [{ messageId: m.id, receivedAt: Date.now() }],
-      quietWindowMs: 0,
-    };
+    const turn = turnOf(c, m);
     const outcome = await runTurn(
       turnDeps("connect", async (topic, payload) => {
         relayed.push({ topic, payload });
@@ -408,24 +396,14 @@ describe("AI orchestration: one answer per burst, through the session's Durable 
   it("what Postgres cannot store as it came (a NUL from the agent, an emoji cut at the limit) is cleaned, not retried", async () => {
     const c = await conversation({ quietWindowMs: 60_000 });
     const m = await inbound(c, "me manda o texto completo");
-    const turnFor = (executionId: string): Turn => ({
-      executionId,
-      tenantId: c.t.tenant.id,
-      projectId: c.t.project.id,
-      sessionId: m.session_id,
-      contactId: m.contact_id,
-      channelId: c.channel.id,
-      messages: [{ messageId: m.id, receivedAt: Date.now() }],
-      quietWindowMs: 0,
-    });
     // A NUL in the agent's error message (valid in a proto string, not in jsonb).
-    const failing = turnFor(crypto.randomUUID());
+    const failing = turnOf(c, m);
     await setFault(failing.executionId, { kind: "agent-error", code: "model_down", message: "bad\u0000byte" });
     expect(await runTurn(turnDeps(), failing)).toMatchObject({ status: "failed" });
     const [failed] = await rows(sql`select error_message from agent_executions where id = ${failing.executionId}`);
     expect(failed.error_message).toBe("badbyte");
     // An answer stored by an earlier run: 4 095 letters, then an emoji across the 4 096 limit.
-    const turn = turnFor(crypto.randomUUID());
+    const turn = turnOf(c, m);
     const text = `${"a".repeat(4095)}\u{1F600} e mais`;
     const response = {
       status: "success",

@@ -1,7 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { type Database, schema } from "../../db";
 import type { AgentAction, AgentExecutionEvent, AgentExecutionResponse, AgentServiceClient } from "../../integrations/agent-service";
-import { chatIdFor, type Identifier } from "../../integrations/waha/chat-ids";
 import { setTypingViaWaha, type WahaChannelConfig } from "../../integrations/waha/client";
 import { normalizeError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
@@ -12,6 +11,7 @@ import type { PendingEvent } from "../../outbox/writer";
 import { AGENT_ROLE, issueAgentToken } from "../auth/agent-token";
 import type { Principal } from "../auth/principal";
 import { createServiceContext, type ServiceContext } from "../context";
+import { type ChatTargetRows, chatTargetFrom, chatTargetQueries, wahaConfigOf } from "../messages/chat-target";
 import { sendMessage } from "../messages/send";
 import { createNote } from "../notes";
 import { inScope } from "../shared/scope";
@@ -48,7 +48,10 @@ export interface TurnDeps {
   mcpUrl?: string;
   /** Shows a live event in the session's room (agent.typing, agent.partial). */
   relay(topic: string, payload: Record<string, unknown>): Promise<void>;
-  /** Publishes outbox rows written by the turn (queue + live), after commit; `alongside` runs once they are live. */
+  /**
+   * Publishes outbox rows written by the turn (queue + live), after commit, and runs `alongside` once they are live
+   * (publishOutbox's option). A publisher that skipped it would only slow the reply: the queue's message.queued sends it.
+   */
   publish(events: PendingEvent[], alongside?: () => Promise<void>): Promise<void>;
   /**
    * Sends a queued reply to WAHA now instead of after the queue's batch window (the queue's delivery of
@@ -162,7 +165,7 @@ export async function runTurn(deps: TurnDeps, turn: Turn): Promise<TurnOutcome> 
       .where(and(eq(e.id, turn.executionId), eq(e.projectId, turn.projectId))),
     ...factsQueries(db, turn, turn, new Date(now())),
     burstTextsQuery(svc, turn),
-    ...chatQueries(svc, turn),
+    ...chatTargetQueries(svc, { channel: turn.channelId, contact: turn.contactId }),
   ] as const);
   if (existing && TERMINAL.has(existing.status)) return { status: "already_done" };
 
@@ -306,35 +309,12 @@ function fromResponse(r: AgentExecutionResponse): StoredResponse {
   };
 }
 
-/** The channel, the contact's identifiers and phone: where the typing indicator goes (chatFrom reads them). */
-function chatQueries(svc: ServiceContext, turn: Turn) {
-  return [
-    svc.db.query
-      .select()
-      .from(schema.channels)
-      .where(inScope(schema.channels, svc.principal, turn.channelId ? eq(schema.channels.id, turn.channelId) : sql`false`)),
-    svc.db.query
-      .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
-      .from(schema.contactIdentifiers)
-      .where(inScope(schema.contactIdentifiers, svc.principal, eq(schema.contactIdentifiers.contactId, turn.contactId))),
-    svc.db.query
-      .select({ phone: schema.contacts.phone })
-      .from(schema.contacts)
-      .where(inScope(schema.contacts, svc.principal, eq(schema.contacts.id, turn.contactId))),
-  ] as const;
-}
-
-type ChatRows = readonly [
-  Awaited<ReturnType<typeof chatQueries>[0]>,
-  Awaited<ReturnType<typeof chatQueries>[1]>,
-  Awaited<ReturnType<typeof chatQueries>[2]>,
-];
 type Chat = { waha: WahaChannelConfig; chatId: string } | null;
 
-function chatFrom([[channel], identifiers, [contact]]: ChatRows): Chat {
-  const chatId = chatIdFor(identifiers as Identifier[], contact?.phone);
-  if (!channel || !chatId) return null;
-  return { waha: { baseUrl: channel.baseUrl, apiKey: channel.apiKey, session: channel.wahaSession }, chatId };
+/** Where the typing indicator goes: nowhere without a channel or a chat id. */
+function chatFrom(rows: ChatTargetRows): Chat {
+  const { channel, chatId } = chatTargetFrom(rows);
+  return channel && chatId ? { waha: wahaConfigOf(channel), chatId } : null;
 }
 
 /** The burst's messages, in order. */
@@ -517,7 +497,8 @@ async function reply(
       contactId: turn.contactId,
       channelId: turn.channelId ?? undefined,
       contentType: "text",
-      text: truncateText(storableText(text), 4096),
+      // Cut on whole characters; anything else Postgres would refuse, sendMessage makes storable.
+      text: truncateText(text, 4096),
       ...(turn.aiAgentId ? { agentId: turn.aiAgentId } : {}),
     },
     { id: turn.executionId, metadata: { executionId: turn.executionId, ...meta } },
@@ -526,17 +507,9 @@ async function reply(
   const deliver = deps.deliverNow
     ? () => deps.deliverNow!(message.id).catch((err) => svc.log.warn("direct delivery failed; the queue sends it", { err }))
     : undefined;
-  let delivering = false;
-  const deliverOnce = deliver
-    ? () => {
-        delivering = true;
-        return deliver();
-      }
-    : undefined;
   const written = svc.outbox.takePending();
-  if (written.length) await deps.publish(written, deliverOnce);
-  // A publisher that does not run `alongside` must not keep the reply from being sent.
-  if (deliverOnce && !delivering) await deliverOnce();
+  if (written.length) await deps.publish(written, deliver);
+  else await deliver?.();
   return message.id;
 }
 

@@ -1,6 +1,5 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { schema } from "../../db";
-import { chatIdFor, type Identifier } from "../../integrations/waha/chat-ids";
 import {
   DEFAULT_WAHA_TIMEOUT_MS,
   listChatMessages,
@@ -16,6 +15,7 @@ import type { OutboxRow } from "../../outbox/writer";
 import type { ServiceContext } from "../context";
 import { inScope } from "../shared/scope";
 import { applyParkedAcks } from "../whatsapp/acks";
+import { chatTargetFrom, chatTargetQueries, wahaConfigOf } from "./chat-target";
 import { CLAIM_LEASE_SECONDS, MAX_WAHA_TIMEOUT_MS, ORPHANED_SEND_SECONDS } from "./lease";
 
 export { CLAIM_LEASE_SECONDS } from "./lease";
@@ -117,7 +117,7 @@ export async function deliverMessage(
   const ofMessage = (column: "channel_id" | "contact_id") =>
     sql`(select ${sql.identifier(column)} from messages
           where id = ${messageId} and tenant_id = ${ctx.principal.tenantId} and project_id = ${ctx.principal.projectId})`;
-  const [[claimed], [channel], identifiers, [contact]] = await ctx.db.batch([
+  const [[claimed], ...targetRows] = await ctx.db.batch([
     // A claim taken over from an expired lease: its owner may have sent before dying — that attempt is ambiguous.
     ctx.db.query
       .update(m)
@@ -141,18 +141,7 @@ export async function deliverMessage(
         ),
       )
       .returning(),
-    ctx.db.query
-      .select()
-      .from(schema.channels)
-      .where(inScope(schema.channels, ctx.principal, sql`${schema.channels.id} = ${ofMessage("channel_id")}`)),
-    ctx.db.query
-      .select({ kind: schema.contactIdentifiers.kind, value: schema.contactIdentifiers.value })
-      .from(schema.contactIdentifiers)
-      .where(inScope(schema.contactIdentifiers, ctx.principal, sql`${schema.contactIdentifiers.contactId} = ${ofMessage("contact_id")}`)),
-    ctx.db.query
-      .select({ phone: schema.contacts.phone })
-      .from(schema.contacts)
-      .where(inScope(schema.contacts, ctx.principal, sql`${schema.contacts.id} = ${ofMessage("contact_id")}`)),
+    ...chatTargetQueries(ctx, { channel: ofMessage("channel_id"), contact: ofMessage("contact_id") }),
   ] as const);
   if (!claimed) {
     const [row] = await ctx.db.query
@@ -170,10 +159,10 @@ export async function deliverMessage(
   let requestSent = false;
   try {
     if (meta.confirmedSent) return await recordSent(ctx, claimed, lease, meta.sentAs ?? null, null, null, "answer");
-    const chatId = chatIdFor(identifiers as Identifier[], contact?.phone);
+    const { channel, chatId } = chatTargetFrom(targetRows);
     if (!channel) return await fail(ctx, claimed, lease, "The channel was deleted");
     if (!chatId) return await fail(ctx, claimed, lease, "The contact has no WhatsApp identifier or phone number");
-    const waha: WahaChannelConfig = { baseUrl: channel.baseUrl, apiKey: channel.apiKey, session: channel.wahaSession };
+    const waha = wahaConfigOf(channel);
     const kind: SendKind = claimed.contentType === "text" ? "text" : (claimed.contentType as SendKind);
     const request: SendRequest = {
       kind,
